@@ -1,0 +1,111 @@
+import { Client as PgClient } from 'pg';
+import type { Pool } from 'pg';
+import type { Client } from '@temporalio/client';
+import { OUTBOX_CHANNEL, pendingShards } from '../db/outbox';
+import { SHARD_COUNT } from '../ingest/shards';
+import type { Logger } from '../logger';
+
+export const shardWorkflowId = (shard: number) => `homing-profile-shard-${shard}`;
+
+export interface DispatcherDeps {
+  databaseUrl: string;
+  pool: Pool;
+  temporal: Client;
+  taskQueue: string;
+  log: Logger;
+  /** How often to look for queued work regardless of notifications. */
+  sweepMs?: number;
+}
+
+type ShardState = 'idle' | 'signalling' | 'again';
+
+/**
+ * Turns outbox notifications into wake-ups of the per-shard workflows. Wake-ups
+ * for a shard are coalesced (one signal in flight at a time), and a failed one
+ * is retried with backoff, so ingest never waits on Temporal and a Temporal
+ * outage only delays the backlog. Several dispatchers may run at once: an
+ * extra wake-up costs one empty batch.
+ */
+export class Dispatcher {
+  private readonly state = new Map<number, ShardState>();
+  private listener?: PgClient;
+  private sweepTimer?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  async start(): Promise<void> {
+    await this.listen();
+    this.sweepTimer = setInterval(() => void this.sweep(), this.deps.sweepMs ?? 30_000);
+    // Anything queued while no dispatcher was running.
+    for (let shard = 0; shard < SHARD_COUNT; shard++) this.wake(shard);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.sweepTimer);
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  wake(shard: number): void {
+    const state = this.state.get(shard) ?? 'idle';
+    if (state === 'idle') void this.signal(shard);
+    else this.state.set(shard, 'again');
+  }
+
+  private async signal(shard: number): Promise<void> {
+    this.state.set(shard, 'signalling');
+    for (let attempt = 0; !this.stopped; attempt++) {
+      try {
+        await this.deps.temporal.workflow.signalWithStart('profileShard', {
+          workflowId: shardWorkflowId(shard),
+          taskQueue: this.deps.taskQueue,
+          args: [{ shard }],
+          signal: 'wake',
+        });
+        if (this.state.get(shard) !== 'again') break;
+        this.state.set(shard, 'signalling');
+        attempt = -1;
+      } catch (err) {
+        if (attempt === 0) this.deps.log.warn({ err, shard }, 'cannot reach Temporal to wake a profile shard; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** attempt)));
+      }
+    }
+    this.state.set(shard, 'idle');
+  }
+
+  private async sweep(): Promise<void> {
+    try {
+      for (const shard of await pendingShards(this.deps.pool)) this.wake(shard);
+    } catch (err) {
+      this.deps.log.warn({ err }, 'outbox sweep failed');
+    }
+  }
+
+  /** LISTEN on a dedicated connection; if it drops, reconnect and sweep for what was missed. */
+  private async listen(): Promise<void> {
+    const client = new PgClient({ connectionString: this.deps.databaseUrl });
+    client.on('notification', (msg) => {
+      for (const shard of (msg.payload ?? '').split(',')) if (shard !== '') this.wake(Number(shard));
+    });
+    client.on('error', () => undefined);
+    client.on('end', () => {
+      if (this.stopped) return;
+      this.deps.log.warn('outbox listener disconnected; reconnecting');
+      setTimeout(() => void this.reconnect(), 1_000);
+    });
+    await client.connect();
+    await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    this.listener = client;
+  }
+
+  private async reconnect(): Promise<void> {
+    try {
+      await this.listen();
+      await this.sweep();
+    } catch (err) {
+      this.deps.log.warn({ err }, 'outbox listener reconnect failed');
+      if (!this.stopped) setTimeout(() => void this.reconnect(), 2_000);
+    }
+  }
+}

@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+import fs from 'node:fs';
+import path from 'node:path';
+import dotenv from 'dotenv';
+import { ConfigError, loadConfig, type Config } from './config';
+import { createLogger, type Logger } from './logger';
+import { openDatabase, startApi, startInfrastructure, startWorker, type Stoppable } from './services';
+import { migrate } from './db/migrate';
+import { createPool } from './db/pool';
+import { runDoctor } from './doctor';
+
+const USAGE = `usage: homing <command>
+
+  start     all in one: embedded Postgres and Temporal (unless DATABASE_URL /
+            TEMPORAL_ADDRESS are set), the API and the worker
+  api       the HTTP API only (needs DATABASE_URL and TEMPORAL_ADDRESS)
+  worker    the Temporal worker and outbox dispatcher only (same)
+  migrate   apply database migrations (needs DATABASE_URL)
+  doctor    check configuration and what is reachable
+
+Configuration comes from the environment and a .env file; see README.md.`;
+
+/** Stops everything on Ctrl-C or SIGTERM, in reverse start order; a second signal forces exit. */
+function stopOnSignal(log: Logger, parts: Stoppable[]): void {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    void (async () => {
+      for (const part of [...parts].reverse()) await part.stop().catch((err: unknown) => log.warn({ err }, 'stop failed'));
+      process.exit(0);
+    })();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+function requireExternal(config: Config, command: string): { databaseUrl: string; temporalAddress: string } {
+  const missing = [!config.databaseUrl && 'DATABASE_URL', !config.temporal.address && 'TEMPORAL_ADDRESS'].filter(Boolean);
+  if (missing.length > 0) throw new ConfigError(missing.map((m) => `${m}: required by "homing ${command}" (use "homing start" for embedded defaults)`));
+  return { databaseUrl: config.databaseUrl!, temporalAddress: config.temporal.address! };
+}
+
+function banner(config: Config, apiUrl: string, temporalUiUrl: string | undefined, databaseUrl: string): string {
+  const lines = [
+    '',
+    'Homing is running.',
+    `  Segment destination endpoint  ${apiUrl}/segment`,
+    `  Tracking API host (Segment libraries' "host")  ${apiUrl}`,
+    `  API key (Segment "API Key" / write key)  ${config.apiKeys[0]}`,
+    `  Admin token (Bearer, management API)  ${config.adminToken}`,
+    `  Management API  ${apiUrl}/api  (OpenAPI: ${apiUrl}/openapi.json)`,
+    `  Temporal UI  ${temporalUiUrl ?? `(external Temporal at ${config.temporal.address})`}`,
+    `  Postgres  ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}`,
+    `  Data dir  ${config.dataDir}`,
+    '',
+    'Press Ctrl-C to stop.',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  const command = argv[0];
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return;
+  }
+  dotenv.config({ quiet: true });
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const fatal = (err: unknown) => {
+    log.fatal({ err }, 'fatal error');
+    process.exit(1);
+  };
+
+  switch (command) {
+    case 'start': {
+      const infra = await startInfrastructure(config, log);
+      const parts: Stoppable[] = [infra];
+      stopOnSignal(log, parts);
+      const pool = await openDatabase(infra.databaseUrl, log);
+      parts.push({ stop: () => pool.end() });
+      const deps = { config, pool, databaseUrl: infra.databaseUrl, temporalAddress: infra.temporalAddress, log };
+      parts.push(await startWorker({ ...deps, onFatal: fatal }));
+      const api = await startApi(deps);
+      parts.push(api);
+      fs.writeFileSync(
+        path.join(config.dataDir, 'runtime.json'),
+        JSON.stringify({ pid: process.pid, apiUrl: api.url, databaseUrl: infra.databaseUrl, temporalAddress: infra.temporalAddress, temporalUiUrl: infra.temporalUiUrl }, null, 2),
+      );
+      console.log(banner(config, api.url, infra.temporalUiUrl, infra.databaseUrl));
+      return;
+    }
+    case 'api':
+    case 'worker': {
+      const ext = requireExternal(config, command);
+      const pool = await openDatabase(ext.databaseUrl, log);
+      const parts: Stoppable[] = [{ stop: () => pool.end() }];
+      stopOnSignal(log, parts);
+      const deps = { config, pool, ...ext, log };
+      if (command === 'api') {
+        const api = await startApi(deps);
+        parts.push(api);
+        log.info({ url: api.url }, 'API listening');
+      } else {
+        parts.push(await startWorker({ ...deps, onFatal: fatal }));
+        log.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
+      }
+      return;
+    }
+    case 'migrate': {
+      if (!config.databaseUrl) throw new ConfigError(['DATABASE_URL: required by "homing migrate" ("homing start" migrates its embedded database itself)']);
+      const pool = createPool(config.databaseUrl, 1);
+      try {
+        const applied = await migrate(pool);
+        console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database schema is up to date');
+      } finally {
+        await pool.end();
+      }
+      return;
+    }
+    case 'doctor':
+      process.exitCode = (await runDoctor(config)) ? 0 : 1;
+      return;
+    default:
+      console.error(`unknown command "${command}"\n\n${USAGE}`);
+      process.exitCode = 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    console.error(`homing: invalid configuration\n${err.problems.map((p) => `  ${p}`).join('\n')}`);
+  } else {
+    console.error(`homing: ${(err as Error)?.stack ?? String(err)}`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,168 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { z } from 'zod';
+
+/** Thrown when the environment cannot be turned into a valid config; one message line per problem. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+  }
+}
+
+const optional = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const url = (what: string) =>
+  z.string().refine((v) => URL.canParse(v), { message: `must be a URL (${what})` });
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOMING_DATA_DIR: z.string().default('./.homing'),
+  DATABASE_URL: optional.pipe(url('postgres://user:pass@host:5432/db').optional()),
+  TEMPORAL_ADDRESS: optional,
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('homing'),
+  TEMPORAL_API_KEY: optional,
+  TEMPORAL_TLS_CERT: optional,
+  TEMPORAL_TLS_KEY: optional,
+  HOMING_API_KEY: optional,
+  HOMING_ADMIN_TOKEN: optional,
+  PUBLIC_URL: optional.pipe(url('http://host:port').optional()),
+  TRACKING_SECRET: optional,
+  EMAIL_PROVIDER: z.enum(['mailbox', 'smtp', 'sendgrid']).default('mailbox'),
+  EMAIL_FROM: z.string().min(1).default('Homing <noreply@localhost>'),
+  SMTP_URL: optional.pipe(url('smtp://user:pass@host:port').optional()),
+  SENDGRID_API_KEY: optional,
+  SENDGRID_API_URL: url('https://api.sendgrid.com').default('https://api.sendgrid.com'),
+  SMS_PROVIDER: z.enum(['mailbox', 'twilio']).default('mailbox'),
+  TWILIO_ACCOUNT_SID: optional,
+  TWILIO_AUTH_TOKEN: optional,
+  TWILIO_FROM: optional,
+  TWILIO_API_URL: url('https://api.twilio.com').default('https://api.twilio.com'),
+  SEGMENT_WRITE_KEY: optional,
+  SEGMENT_API_HOST: url('https://api.segment.io').default('https://api.segment.io'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+type Env = z.infer<typeof envSchema>;
+
+/** Settings that are required only when a provider that needs them is chosen. */
+function providerProblems(env: Env): string[] {
+  const needs: Array<[boolean, keyof Env, string]> = [
+    [env.EMAIL_PROVIDER === 'smtp', 'SMTP_URL', 'EMAIL_PROVIDER=smtp'],
+    [env.EMAIL_PROVIDER === 'sendgrid', 'SENDGRID_API_KEY', 'EMAIL_PROVIDER=sendgrid'],
+    [env.SMS_PROVIDER === 'twilio', 'TWILIO_ACCOUNT_SID', 'SMS_PROVIDER=twilio'],
+    [env.SMS_PROVIDER === 'twilio', 'TWILIO_AUTH_TOKEN', 'SMS_PROVIDER=twilio'],
+    [env.SMS_PROVIDER === 'twilio', 'TWILIO_FROM', 'SMS_PROVIDER=twilio'],
+  ];
+  const problems = needs.filter(([applies, key]) => applies && !env[key]).map(([, key, why]) => `${key}: required when ${why}`);
+  if (Boolean(env.TEMPORAL_TLS_CERT) !== Boolean(env.TEMPORAL_TLS_KEY)) {
+    problems.push('TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY: set both or neither');
+  }
+  return problems;
+}
+
+export interface Config {
+  port: number;
+  dataDir: string;
+  /** Unset: run embedded Postgres in the data dir. */
+  databaseUrl?: string;
+  temporal: {
+    /** Unset: run the embedded Temporal dev server. */
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    apiKey?: string;
+    tls?: { cert: string; key: string };
+  };
+  /** Every key Segment may authenticate with (several during a rotation). */
+  apiKeys: string[];
+  adminToken: string;
+  publicUrl: string;
+  trackingSecret: string;
+  email: { provider: Env['EMAIL_PROVIDER']; from: string; smtpUrl?: string; sendgridApiKey?: string; sendgridApiUrl: string };
+  sms: { provider: Env['SMS_PROVIDER']; twilioAccountSid?: string; twilioAuthToken?: string; twilioFrom?: string; twilioApiUrl: string };
+  segment: { writeKey?: string; apiHost: string };
+  logLevel: Env['LOG_LEVEL'];
+}
+
+const SECRET_NAMES = ['apiKey', 'adminToken', 'trackingSecret'] as const;
+type Secrets = Record<(typeof SECRET_NAMES)[number], string>;
+
+/**
+ * Secrets that the environment does not set are generated once and kept in the
+ * data dir, so a restart keeps the same API key, admin token and tracking key.
+ */
+export function loadSecrets(dataDir: string): Secrets {
+  const file = path.join(dataDir, 'secrets.json');
+  let stored: Partial<Secrets> = {};
+  if (fs.existsSync(file)) stored = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Secrets>;
+  const secrets = { ...stored } as Secrets;
+  let changed = false;
+  for (const name of SECRET_NAMES) {
+    if (!secrets[name]) {
+      secrets[name] = crypto.randomBytes(24).toString('base64url');
+      changed = true;
+    }
+  }
+  if (changed) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  }
+  return secrets;
+}
+
+/** Turns the environment into a validated config, or throws ConfigError listing every problem. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const env = parsed.data;
+  const problems = providerProblems(env);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const dataDir = path.resolve(env.HOMING_DATA_DIR);
+  const needsGenerated = !env.HOMING_API_KEY || !env.HOMING_ADMIN_TOKEN || !env.TRACKING_SECRET;
+  const generated = needsGenerated ? loadSecrets(dataDir) : undefined;
+  const apiKeys = (env.HOMING_API_KEY ?? generated!.apiKey)
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+
+  return {
+    port: env.PORT,
+    dataDir,
+    databaseUrl: env.DATABASE_URL,
+    temporal: {
+      address: env.TEMPORAL_ADDRESS,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      apiKey: env.TEMPORAL_API_KEY,
+      tls: env.TEMPORAL_TLS_CERT && env.TEMPORAL_TLS_KEY ? { cert: env.TEMPORAL_TLS_CERT, key: env.TEMPORAL_TLS_KEY } : undefined,
+    },
+    apiKeys,
+    adminToken: env.HOMING_ADMIN_TOKEN ?? generated!.adminToken,
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+    trackingSecret: env.TRACKING_SECRET ?? generated!.trackingSecret,
+    email: {
+      provider: env.EMAIL_PROVIDER,
+      from: env.EMAIL_FROM,
+      smtpUrl: env.SMTP_URL,
+      sendgridApiKey: env.SENDGRID_API_KEY,
+      sendgridApiUrl: env.SENDGRID_API_URL,
+    },
+    sms: {
+      provider: env.SMS_PROVIDER,
+      twilioAccountSid: env.TWILIO_ACCOUNT_SID,
+      twilioAuthToken: env.TWILIO_AUTH_TOKEN,
+      twilioFrom: env.TWILIO_FROM,
+      twilioApiUrl: env.TWILIO_API_URL,
+    },
+    segment: { writeKey: env.SEGMENT_WRITE_KEY, apiHost: env.SEGMENT_API_HOST },
+    logLevel: env.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,48 @@
+import type { PoolClient } from 'pg';
+
+export const OUTBOX_CHANNEL = 'homing_outbox';
+
+/** Queues events for their shards and wakes the dispatcher when the transaction commits. */
+export async function enqueue(client: PoolClient, items: Array<{ shard: number; eventId: string }>): Promise<void> {
+  if (items.length === 0) return;
+  await client.query('INSERT INTO outbox (shard, event_id) SELECT * FROM unnest($1::smallint[], $2::bigint[])', [
+    items.map((i) => i.shard),
+    items.map((i) => i.eventId),
+  ]);
+  const shards = [...new Set(items.map((i) => i.shard))].join(',');
+  await client.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, shards]);
+}
+
+export interface OutboxItem {
+  outboxId: string;
+  eventId: string;
+  type: string;
+  payload: Record<string, unknown>;
+}
+
+/**
+ * Locks a shard for this transaction and reads its oldest queued events. The
+ * lock (not SKIP LOCKED) keeps a shard strictly ordered even if a retried
+ * activity overlaps a slow earlier attempt.
+ */
+export async function takeBatch(client: PoolClient, shard: number, limit: number): Promise<OutboxItem[]> {
+  await client.query('SELECT pg_advisory_xact_lock(hashtext($1), $2::int)', ['homing.outbox', shard]);
+  const { rows } = await client.query<OutboxItem>(
+    `SELECT o.id AS "outboxId", e.id AS "eventId", e.type, e.payload
+     FROM outbox o JOIN events e ON e.id = o.event_id
+     WHERE o.shard = $1 ORDER BY o.id LIMIT $2`,
+    [shard, limit],
+  );
+  return rows;
+}
+
+/** Marks a batch done: its outbox rows go, its events get `applied_at`. */
+export async function completeBatch(client: PoolClient, items: OutboxItem[]): Promise<void> {
+  await client.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [items.map((i) => i.outboxId)]);
+  await client.query('UPDATE events SET applied_at = now() WHERE id = ANY($1::bigint[])', [items.map((i) => i.eventId)]);
+}
+
+export async function pendingShards(client: { query: PoolClient['query'] }): Promise<number[]> {
+  const { rows } = await client.query<{ shard: number }>('SELECT DISTINCT shard FROM outbox');
+  return rows.map((r) => r.shard);
+}

@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import net from 'node:net';
+import { Client as PgClient } from 'pg';
+import { Connection } from '@temporalio/client';
+import type { Config } from './config';
+import { locateTemporalBinary } from './embedded/temporal-binaries';
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** What `homing start` wrote about the running all-in-one instance, if it is still running. */
+function runningInstance(dataDir: string): { pid: number; apiUrl: string; databaseUrl: string; temporalAddress: string } | undefined {
+  try {
+    const info = JSON.parse(fs.readFileSync(path.join(dataDir, 'runtime.json'), 'utf8'));
+    process.kill(info.pid, 0);
+    return info;
+  } catch {
+    return undefined;
+  }
+}
+
+async function postgres(url: string): Promise<Check> {
+  const client = new PgClient({ connectionString: url, connectionTimeoutMillis: 3_000 });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ v: string }>('SHOW server_version');
+    return { name: 'postgres', ok: true, detail: `reachable, PostgreSQL ${rows[0]?.v}` };
+  } catch (err) {
+    return { name: 'postgres', ok: false, detail: `not reachable: ${(err as Error).message}` };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function temporal(address: string, config: Config): Promise<Check> {
+  try {
+    const connection = await Connection.connect({ address, apiKey: config.temporal.apiKey, connectTimeout: 3_000 });
+    try {
+      await connection.workflowService.describeNamespace({ namespace: config.temporal.namespace });
+      return { name: 'temporal', ok: true, detail: `reachable at ${address}, namespace "${config.temporal.namespace}"` };
+    } finally {
+      await connection.close();
+    }
+  } catch (err) {
+    return { name: 'temporal', ok: false, detail: `not reachable at ${address}: ${(err as Error).message}` };
+  }
+}
+
+function tcp(name: string, host: string, port: number): Promise<Check> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port, timeout: 3_000 });
+    const done = (ok: boolean, detail: string) => {
+      socket.destroy();
+      resolve({ name, ok, detail });
+    };
+    socket.once('connect', () => done(true, `${host}:${port} accepts connections`));
+    socket.once('timeout', () => done(false, `${host}:${port} did not answer`));
+    socket.once('error', (err) => done(false, `${host}:${port}: ${err.message}`));
+  });
+}
+
+async function http(name: string, url: string): Promise<Check> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(3_000) });
+    return { name, ok: res.ok, detail: `${url} answered ${res.status}` };
+  } catch (err) {
+    return { name, ok: false, detail: `${url}: ${(err as Error).message}` };
+  }
+}
+
+/** Prints one line per dependency; true when everything needed is reachable or can be started. */
+export async function runDoctor(config: Config): Promise<boolean> {
+  const running = runningInstance(config.dataDir);
+  const checks: Check[] = [{ name: 'config', ok: true, detail: `valid (data dir ${config.dataDir})` }];
+
+  const databaseUrl = config.databaseUrl ?? running?.databaseUrl;
+  if (databaseUrl) checks.push(await postgres(databaseUrl));
+  else {
+    const initialised = fs.existsSync(path.join(config.dataDir, 'postgres', 'PG_VERSION'));
+    checks.push({ name: 'postgres', ok: true, detail: `embedded; "homing start" runs it from ${path.join(config.dataDir, 'postgres')} (${initialised ? 'initialised' : 'created on first start'})` });
+  }
+
+  const temporalAddress = config.temporal.address ?? running?.temporalAddress;
+  if (temporalAddress) checks.push(await temporal(temporalAddress, config));
+  else {
+    const cli = locateTemporalBinary('temporal', path.join(config.dataDir, 'tools'));
+    checks.push({ name: 'temporal', ok: true, detail: cli ? `embedded dev server from ${cli}` : 'embedded; the Temporal CLI is installed with pip on first start' });
+  }
+
+  if (running) checks.push(await http('api', `${running.apiUrl}/healthz`));
+  if (config.email.provider === 'smtp' && config.email.smtpUrl) {
+    const u = new URL(config.email.smtpUrl);
+    checks.push(await tcp('smtp', u.hostname, Number(u.port || 587)));
+  } else checks.push({ name: 'email', ok: true, detail: `provider "${config.email.provider}"` });
+  checks.push({ name: 'sms', ok: true, detail: `provider "${config.sms.provider}"` });
+  if (config.segment.writeKey) checks.push(await http('segment', config.segment.apiHost));
+  else checks.push({ name: 'segment', ok: true, detail: 'SEGMENT_WRITE_KEY unset: outcomes are recorded, not exported' });
+
+  for (const c of checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(9)} ${c.detail}`);
+  return checks.every((c) => c.ok);
+}

@@ -1,0 +1,48 @@
+import type { ErrorRequestHandler } from 'express';
+import { z } from 'zod';
+import { isUnavailable } from '../db/pool';
+import { EventTooLargeError } from '../ingest/pipeline';
+import type { Logger } from '../logger';
+
+/** An error with the HTTP status and JSON body it should be answered with. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly details?: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Every error leaves as `{"error": "...", "details"?: ...}`; a 5xx never carries internals. */
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    let status = 500;
+    let body: { error: string; details?: unknown } = { error: 'internal error' };
+    let headers: Record<string, string> = {};
+    if (err instanceof HttpError) {
+      status = err.status;
+      body = err.details === undefined ? { error: err.message } : { error: err.message, details: err.details };
+      headers = err.headers;
+    } else if (err instanceof EventTooLargeError) {
+      status = 400;
+      body = { error: err.message };
+    } else if (err instanceof z.ZodError) {
+      status = 400;
+      body = { error: 'invalid request', details: err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) };
+    } else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
+      // body-parser: malformed JSON, oversized body, bad encoding
+      status = err.status === 413 ? 400 : err.status;
+      body = { error: err.type === 'entity.parse.failed' ? `malformed JSON: ${err.message}` : err.message };
+    } else if (isUnavailable(err)) {
+      status = 503;
+      body = { error: 'storage unavailable, retry later' };
+      headers = { 'Retry-After': '5' };
+    }
+    if (status >= 500) log.error({ err, path: req.path }, 'request failed');
+    if (res.headersSent) return;
+    res.status(status).set(headers).json(body);
+  };
+}

