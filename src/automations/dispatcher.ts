@@ -5,7 +5,8 @@ import { OUTBOX_CHANNEL, pendingShards } from '../db/outbox';
 import { SHARD_COUNT } from '../ingest/shards';
 import type { Logger } from '../logger';
 
-export const shardWorkflowId = (shard: number) => `homing-profile-shard-${shard}`;
+/** Includes the task queue, so deployments that share a namespace keep their own shards. */
+export const shardWorkflowId = (taskQueue: string, shard: number) => `homing:${taskQueue}:profile-shard-${shard}`;
 
 export interface DispatcherDeps {
   databaseUrl: string;
@@ -58,7 +59,7 @@ export class Dispatcher {
     for (let attempt = 0; !this.stopped; attempt++) {
       try {
         await this.deps.temporal.workflow.signalWithStart('profileShard', {
-          workflowId: shardWorkflowId(shard),
+          workflowId: shardWorkflowId(this.deps.taskQueue, shard),
           taskQueue: this.deps.taskQueue,
           args: [{ shard }],
           signal: 'wake',
