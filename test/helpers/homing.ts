@@ -19,7 +19,7 @@ export interface TestHoming {
   startWorker(temporalAddress?: string): Promise<void>;
   stopWorker(): Promise<void>;
   /** A management API call with the admin token. */
-  admin<T = any>(path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: T }>;
+  admin(path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
 }
 

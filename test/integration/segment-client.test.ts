@@ -16,13 +16,13 @@ describe('the official Segment client pointed at Homing', () => {
     const analytics = new Analytics({ writeKey: API_KEY, host: homing.url, flushAt: 50, flushInterval: 60_000, maxRetries: 0 });
     const errors: unknown[] = [];
     analytics.on('error', (err) => errors.push(err));
-    analytics.identify({ userId: 'ada', anonymousId: 'anon-ada', traits: { name: 'Ada', email: 'ada@example.com', plan: { tier: 'pro', seats: 3 } } });
+    analytics.identify({ userId: 'ada', anonymousId: 'anon-ada', traits: { name: 'Ada', email: 'ada@example.com', subscription: { tier: 'pro', seats: 3 } } });
     analytics.track({ userId: 'ada', event: 'Trial Started', properties: { plan: 'pro' } });
     analytics.group({ userId: 'ada', groupId: 'acme', traits: { name: 'Acme', employees: 40 } });
     analytics.page({ userId: 'ada', name: 'Pricing', properties: { path: '/pricing' } });
     analytics.screen({ userId: 'ada', name: 'Dashboard' });
     analytics.alias({ userId: 'ada', previousId: 'ada-old-id' });
-    analytics.identify({ userId: 'ada', traits: { plan: { seats: 5 }, phone: '+15550100', name: null } });
+    analytics.identify({ userId: 'ada', traits: { subscription: { seats: 5 }, phone: '+15550100', name: null } });
     await analytics.closeAndFlush();
     expect(errors).toEqual([]);
 
@@ -37,9 +37,9 @@ describe('the official Segment client pointed at Homing', () => {
 
     const p = await eventually(async () => {
       const r = await profile('ada');
-      return r.status === 200 && r.body.traits.plan?.seats === 5 && r.body.groups.length === 1 ? r.body : undefined;
+      return r.status === 200 && r.body.traits.subscription?.seats === 5 && r.body.groups.length === 1 ? r.body : undefined;
     });
-    expect(p.traits).toEqual({ email: 'ada@example.com', plan: { tier: 'pro', seats: 5 }, phone: '+15550100' });
+    expect(p.traits).toEqual({ email: 'ada@example.com', subscription: { tier: 'pro', seats: 5 }, phone: '+15550100' });
     expect(p.contact).toEqual({ email: 'ada@example.com', phone: '+15550100', tokens: {} });
     expect(p.aliases).toEqual(['ada-old-id', 'anon-ada']);
     expect(p.groups).toEqual(['acme']);

@@ -1,0 +1,279 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig, type Config } from '../../src/config';
+
+const SECRETS = { HOMING_API_KEY: 'api-key', HOMING_ADMIN_TOKEN: 'admin-token', TRACKING_SECRET: 'tracking-secret' };
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'homing-config-'));
+  dirs.push(dir);
+  return dir;
+}
+
+afterAll(() => {
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    expect(err.message).toBe(err.problems.join('\n'));
+    return err.problems;
+  }
+  throw new Error('expected loadConfig to throw a ConfigError');
+}
+
+describe('defaults', () => {
+  test('an environment with only the secrets gives the documented defaults', () => {
+    const config: Config = loadConfig({ ...SECRETS });
+    expect(config).toEqual({
+      port: 3000,
+      dataDir: path.resolve('./.homing'),
+      databaseUrl: undefined,
+      temporal: { address: undefined, namespace: 'default', taskQueue: 'homing', apiKey: undefined, tls: undefined },
+      apiKeys: ['api-key'],
+      adminToken: 'admin-token',
+      publicUrl: 'http://localhost:3000',
+      trackingSecret: 'tracking-secret',
+      email: {
+        provider: 'mailbox',
+        from: 'Homing <noreply@localhost>',
+        smtpUrl: undefined,
+        sendgridApiKey: undefined,
+        sendgridApiUrl: 'https://api.sendgrid.com',
+      },
+      sms: {
+        provider: 'mailbox',
+        twilioAccountSid: undefined,
+        twilioAuthToken: undefined,
+        twilioFrom: undefined,
+        twilioApiUrl: 'https://api.twilio.com',
+      },
+      segment: { writeKey: undefined, apiHost: 'https://api.segment.io' },
+      logLevel: 'info',
+    });
+  });
+
+  test('PUBLIC_URL defaults to http://localhost:$PORT', () => {
+    expect(loadConfig({ ...SECRETS, PORT: '8080' })).toMatchObject({ port: 8080, publicUrl: 'http://localhost:8080' });
+  });
+
+  test('PUBLIC_URL, when set, wins over the default and loses its trailing slashes', () => {
+    expect(loadConfig({ ...SECRETS, PORT: '8080', PUBLIC_URL: 'https://homing.example.com/' }).publicUrl).toBe('https://homing.example.com');
+    expect(loadConfig({ ...SECRETS, PUBLIC_URL: 'https://example.com/homing//' }).publicUrl).toBe('https://example.com/homing');
+  });
+
+  test('empty or blank optional variables count as unset', () => {
+    const config = loadConfig({ ...SECRETS, DATABASE_URL: '', TEMPORAL_ADDRESS: '  ', PUBLIC_URL: '', SEGMENT_WRITE_KEY: '' });
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.temporal.address).toBeUndefined();
+    expect(config.publicUrl).toBe('http://localhost:3000');
+    expect(config.segment.writeKey).toBeUndefined();
+  });
+
+  test('every variable is read', () => {
+    const dataDir = tempDir();
+    const config = loadConfig({
+      PORT: '4100',
+      HOMING_DATA_DIR: dataDir,
+      DATABASE_URL: 'postgres://homing:pw@db.internal:5432/homing',
+      TEMPORAL_ADDRESS: 'temporal.internal:7233',
+      TEMPORAL_NAMESPACE: 'prod',
+      TEMPORAL_TASK_QUEUE: 'homing-prod',
+      TEMPORAL_API_KEY: 'tk',
+      TEMPORAL_TLS_CERT: '/etc/tls/client.pem',
+      TEMPORAL_TLS_KEY: '/etc/tls/client.key',
+      HOMING_API_KEY: 'k1',
+      HOMING_ADMIN_TOKEN: 'adm',
+      TRACKING_SECRET: 'trk',
+      EMAIL_PROVIDER: 'smtp',
+      EMAIL_FROM: 'Acme <hello@acme.test>',
+      SMTP_URL: 'smtp://user:pass@mail.acme.test:587',
+      SMS_PROVIDER: 'twilio',
+      TWILIO_ACCOUNT_SID: 'AC123',
+      TWILIO_AUTH_TOKEN: 'auth',
+      TWILIO_FROM: '+15550100',
+      TWILIO_API_URL: 'http://127.0.0.1:9999',
+      SEGMENT_WRITE_KEY: 'wk',
+      SEGMENT_API_HOST: 'https://events.eu1.segmentapis.com',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config).toMatchObject({
+      port: 4100,
+      dataDir,
+      databaseUrl: 'postgres://homing:pw@db.internal:5432/homing',
+      temporal: {
+        address: 'temporal.internal:7233',
+        namespace: 'prod',
+        taskQueue: 'homing-prod',
+        apiKey: 'tk',
+        tls: { cert: '/etc/tls/client.pem', key: '/etc/tls/client.key' },
+      },
+      apiKeys: ['k1'],
+      adminToken: 'adm',
+      trackingSecret: 'trk',
+      publicUrl: 'http://localhost:4100',
+      email: { provider: 'smtp', from: 'Acme <hello@acme.test>', smtpUrl: 'smtp://user:pass@mail.acme.test:587' },
+      sms: { provider: 'twilio', twilioAccountSid: 'AC123', twilioAuthToken: 'auth', twilioFrom: '+15550100', twilioApiUrl: 'http://127.0.0.1:9999' },
+      segment: { writeKey: 'wk', apiHost: 'https://events.eu1.segmentapis.com' },
+      logLevel: 'debug',
+    });
+    // every secret came from the environment: nothing generated
+    expect(fs.existsSync(path.join(dataDir, 'secrets.json'))).toBe(false);
+  });
+
+  test('sendgrid with its key is valid', () => {
+    const config = loadConfig({ ...SECRETS, EMAIL_PROVIDER: 'sendgrid', SENDGRID_API_KEY: 'SG.x' });
+    expect(config.email).toMatchObject({ provider: 'sendgrid', sendgridApiKey: 'SG.x', sendgridApiUrl: 'https://api.sendgrid.com' });
+  });
+});
+
+describe('HOMING_API_KEY', () => {
+  test('a comma-separated list becomes the rotation list, trimmed, empties dropped', () => {
+    expect(loadConfig({ ...SECRETS, HOMING_API_KEY: 'new-key, old-key ,,older-key' }).apiKeys).toEqual(['new-key', 'old-key', 'older-key']);
+  });
+
+  test('a single key is a list of one', () => {
+    expect(loadConfig({ ...SECRETS, HOMING_API_KEY: ' only-key ' }).apiKeys).toEqual(['only-key']);
+  });
+});
+
+describe('invalid configuration', () => {
+  test.each([['abc'], ['-1'], ['70000'], ['3000.5']])('PORT=%s is a problem naming PORT', (port) => {
+    const problems = problemsOf({ ...SECRETS, PORT: port });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^PORT: /);
+  });
+
+  test('an unknown EMAIL_PROVIDER is a problem naming EMAIL_PROVIDER', () => {
+    const problems = problemsOf({ ...SECRETS, EMAIL_PROVIDER: 'mailgun' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^EMAIL_PROVIDER: /);
+    expect(problems[0]).toContain('smtp');
+  });
+
+  test('EMAIL_PROVIDER=smtp without SMTP_URL', () => {
+    expect(problemsOf({ ...SECRETS, EMAIL_PROVIDER: 'smtp' })).toEqual(['SMTP_URL: required when EMAIL_PROVIDER=smtp']);
+    expect(problemsOf({ ...SECRETS, EMAIL_PROVIDER: 'smtp', SMTP_URL: '  ' })).toEqual(['SMTP_URL: required when EMAIL_PROVIDER=smtp']);
+  });
+
+  test('a malformed SMTP_URL names SMTP_URL', () => {
+    const problems = problemsOf({ ...SECRETS, EMAIL_PROVIDER: 'smtp', SMTP_URL: 'not a url' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^SMTP_URL: /);
+  });
+
+  test('EMAIL_PROVIDER=sendgrid without SENDGRID_API_KEY', () => {
+    expect(problemsOf({ ...SECRETS, EMAIL_PROVIDER: 'sendgrid' })).toEqual(['SENDGRID_API_KEY: required when EMAIL_PROVIDER=sendgrid']);
+  });
+
+  test('SMS_PROVIDER=twilio without credentials: one line per missing variable', () => {
+    expect(problemsOf({ ...SECRETS, SMS_PROVIDER: 'twilio' })).toEqual([
+      'TWILIO_ACCOUNT_SID: required when SMS_PROVIDER=twilio',
+      'TWILIO_AUTH_TOKEN: required when SMS_PROVIDER=twilio',
+      'TWILIO_FROM: required when SMS_PROVIDER=twilio',
+    ]);
+    expect(problemsOf({ ...SECRETS, SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: 'AC1', TWILIO_FROM: '+1555' })).toEqual([
+      'TWILIO_AUTH_TOKEN: required when SMS_PROVIDER=twilio',
+    ]);
+  });
+
+  test('a TLS cert without its key, or a key without its cert', () => {
+    for (const env of [{ TEMPORAL_TLS_CERT: '/tls/c.pem' }, { TEMPORAL_TLS_KEY: '/tls/c.key' }]) {
+      const problems = problemsOf({ ...SECRETS, ...env });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toContain('TEMPORAL_TLS_CERT');
+      expect(problems[0]).toContain('TEMPORAL_TLS_KEY');
+    }
+  });
+
+  test('several variable problems at once: one line each, each naming its variable', () => {
+    const problems = problemsOf({ ...SECRETS, PORT: 'http', EMAIL_PROVIDER: 'pigeon', LOG_LEVEL: 'loud', DATABASE_URL: 'nope' });
+    expect(problems).toHaveLength(4);
+    for (const variable of ['PORT', 'EMAIL_PROVIDER', 'LOG_LEVEL', 'DATABASE_URL']) {
+      expect(problems.filter((p) => p.startsWith(`${variable}: `))).toHaveLength(1);
+    }
+  });
+
+  test('several provider problems at once: one line each', () => {
+    const problems = problemsOf({ ...SECRETS, EMAIL_PROVIDER: 'smtp', SMS_PROVIDER: 'twilio', TEMPORAL_TLS_CERT: '/tls/c.pem' });
+    expect(problems).toHaveLength(5);
+    expect(problems[0]).toMatch(/^SMTP_URL: /);
+    expect(problems.filter((p) => p.startsWith('TWILIO_'))).toHaveLength(3);
+    expect(problems[4]).toMatch(/^TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY: /);
+    for (const p of problems) expect(p).not.toContain('\n');
+  });
+
+  test('an invalid config generates no secrets', () => {
+    const dataDir = tempDir();
+    problemsOf({ HOMING_DATA_DIR: dataDir, PORT: 'x' });
+    expect(fs.existsSync(path.join(dataDir, 'secrets.json'))).toBe(false);
+  });
+});
+
+describe('generated secrets', () => {
+  test('are generated once into the data dir and reused by the next start', () => {
+    const dataDir = tempDir();
+    const first = loadConfig({ HOMING_DATA_DIR: dataDir });
+    const file = path.join(dataDir, 'secrets.json');
+    expect(fs.existsSync(file)).toBe(true);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
+
+    expect(first.apiKeys).toHaveLength(1);
+    expect(first.apiKeys[0]).toBe(stored.apiKey);
+    expect(first.adminToken).toBe(stored.adminToken);
+    expect(first.trackingSecret).toBe(stored.trackingSecret);
+    for (const secret of [first.apiKeys[0], first.adminToken, first.trackingSecret]) {
+      expect(secret).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    }
+    expect(new Set([first.apiKeys[0], first.adminToken, first.trackingSecret]).size).toBe(3);
+
+    const before = fs.readFileSync(file, 'utf8');
+    const second = loadConfig({ HOMING_DATA_DIR: dataDir });
+    expect(second.apiKeys).toEqual(first.apiKeys);
+    expect(second.adminToken).toBe(first.adminToken);
+    expect(second.trackingSecret).toBe(first.trackingSecret);
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+  });
+
+  test('different data dirs get different secrets', () => {
+    const a = loadConfig({ HOMING_DATA_DIR: tempDir() });
+    const b = loadConfig({ HOMING_DATA_DIR: tempDir() });
+    expect(a.adminToken).not.toBe(b.adminToken);
+    expect(a.apiKeys).not.toEqual(b.apiKeys);
+  });
+
+  test('the data dir is created when missing', () => {
+    const dataDir = path.join(tempDir(), 'nested', 'data');
+    const config = loadConfig({ HOMING_DATA_DIR: dataDir });
+    expect(config.dataDir).toBe(dataDir);
+    expect(fs.existsSync(path.join(dataDir, 'secrets.json'))).toBe(true);
+  });
+
+  test('environment values win over stored ones; the rest still come from the file', () => {
+    const dataDir = tempDir();
+    const generated = loadConfig({ HOMING_DATA_DIR: dataDir });
+    const config = loadConfig({ HOMING_DATA_DIR: dataDir, HOMING_API_KEY: 'from-env-1,from-env-2' });
+    expect(config.apiKeys).toEqual(['from-env-1', 'from-env-2']);
+    expect(config.adminToken).toBe(generated.adminToken);
+    expect(config.trackingSecret).toBe(generated.trackingSecret);
+  });
+
+  test('a secret missing from the stored file is generated and added, the others kept', () => {
+    const dataDir = tempDir();
+    const file = path.join(dataDir, 'secrets.json');
+    fs.writeFileSync(file, JSON.stringify({ apiKey: 'stored-api-key', adminToken: 'stored-admin' }));
+    const config = loadConfig({ HOMING_DATA_DIR: dataDir });
+    expect(config.apiKeys).toEqual(['stored-api-key']);
+    expect(config.adminToken).toBe('stored-admin');
+    expect(config.trackingSecret).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
+    expect(stored).toEqual({ apiKey: 'stored-api-key', adminToken: 'stored-admin', trackingSecret: config.trackingSecret });
+    expect(loadConfig({ HOMING_DATA_DIR: dataDir }).trackingSecret).toBe(config.trackingSecret);
+  });
+});
