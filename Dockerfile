@@ -50,8 +50,9 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/src ./src
 
-# Code stays root-owned: the process cannot modify what it runs.
-USER node
+# The image's `node` user, numerically so that runAsNonRoot-style checks can
+# verify it. Code stays root-owned: the process cannot modify what it runs.
+USER 1000:1000
 EXPOSE 3000
 
 # The CLI handles SIGTERM itself (graceful stop), so it runs as the container's

@@ -10,18 +10,20 @@ export class ConfigError extends Error {
   }
 }
 
-const optional = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+const optional = z.string().optional();
 
 const url = (what: string) =>
   z.string().refine((v) => URL.canParse(v), { message: `must be a URL (${what})` });
 
 const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: z
+    .string()
+    .regex(/^\d+$/, 'must be a port number (0-65535)')
+    .transform(Number)
+    .pipe(z.number().max(65535, 'must be a port number (0-65535)'))
+    .default(3000),
   HOMING_DATA_DIR: z.string().default('./.homing'),
-  DATABASE_URL: optional.pipe(url('postgres://user:pass@host:5432/db').optional()),
+  DATABASE_URL: url('postgres://user:pass@host:5432/db').optional(),
   TEMPORAL_ADDRESS: optional,
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('homing'),
@@ -30,11 +32,11 @@ const envSchema = z.object({
   TEMPORAL_TLS_KEY: optional,
   HOMING_API_KEY: optional,
   HOMING_ADMIN_TOKEN: optional,
-  PUBLIC_URL: optional.pipe(url('http://host:port').optional()),
+  PUBLIC_URL: url('http://host:port').optional(),
   TRACKING_SECRET: optional,
   EMAIL_PROVIDER: z.enum(['mailbox', 'smtp', 'sendgrid']).default('mailbox'),
   EMAIL_FROM: z.string().min(1).default('Homing <noreply@localhost>'),
-  SMTP_URL: optional.pipe(url('smtp://user:pass@host:port').optional()),
+  SMTP_URL: url('smtp://user:pass@host:port').optional(),
   SENDGRID_API_KEY: optional,
   SENDGRID_API_URL: url('https://api.sendgrid.com').default('https://api.sendgrid.com'),
   SMS_PROVIDER: z.enum(['mailbox', 'twilio']).default('mailbox'),
@@ -48,10 +50,11 @@ const envSchema = z.object({
 });
 
 type Env = z.infer<typeof envSchema>;
+type RawEnv = Record<string, string | undefined>;
 
-/** Settings that are required only when a provider that needs them is chosen. */
-function providerProblems(env: Env): string[] {
-  const needs: Array<[boolean, keyof Env, string]> = [
+/** Settings that are required only when a provider that needs them is chosen (read from the raw env, so they are reported alongside type problems). */
+function providerProblems(env: RawEnv): string[] {
+  const needs: Array<[boolean, string, string]> = [
     [env.EMAIL_PROVIDER === 'smtp', 'SMTP_URL', 'EMAIL_PROVIDER=smtp'],
     [env.EMAIL_PROVIDER === 'sendgrid', 'SENDGRID_API_KEY', 'EMAIL_PROVIDER=sendgrid'],
     [env.SMS_PROVIDER === 'twilio', 'TWILIO_ACCOUNT_SID', 'SMS_PROVIDER=twilio'],
@@ -59,6 +62,9 @@ function providerProblems(env: Env): string[] {
     [env.SMS_PROVIDER === 'twilio', 'TWILIO_FROM', 'SMS_PROVIDER=twilio'],
   ];
   const problems = needs.filter(([applies, key]) => applies && !env[key]).map(([, key, why]) => `${key}: required when ${why}`);
+  if (env.HOMING_API_KEY !== undefined && !env.HOMING_API_KEY.split(',').some((k) => k.trim())) {
+    problems.push('HOMING_API_KEY: no key in the comma-separated list');
+  }
   if (Boolean(env.TEMPORAL_TLS_CERT) !== Boolean(env.TEMPORAL_TLS_KEY)) {
     problems.push('TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY: set both or neither');
   }
@@ -99,7 +105,13 @@ type Secrets = Record<(typeof SECRET_NAMES)[number], string>;
 export function loadSecrets(dataDir: string): Secrets {
   const file = path.join(dataDir, 'secrets.json');
   let stored: Partial<Secrets> = {};
-  if (fs.existsSync(file)) stored = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Secrets>;
+  if (fs.existsSync(file)) {
+    try {
+      stored = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Secrets>;
+    } catch (err) {
+      throw new ConfigError([`${file}: unreadable (${(err as Error).message}); fix it, or delete it to generate new secrets`]);
+    }
+  }
   const secrets = { ...stored } as Secrets;
   let changed = false;
   for (const name of SECRET_NAMES) {
@@ -117,13 +129,16 @@ export function loadSecrets(dataDir: string): Secrets {
 
 /** Turns the environment into a validated config, or throws ConfigError listing every problem. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(source);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
+  // A blank variable (e.g. `PORT=` in .env) counts as unset; values are trimmed.
+  const raw: RawEnv = {};
+  for (const [key, value] of Object.entries(source)) if (value !== undefined && value.trim() !== '') raw[key] = value.trim();
+  const parsed = envSchema.safeParse(raw);
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)),
+    ...providerProblems(raw),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const env = parsed.data;
-  const problems = providerProblems(env);
-  if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = path.resolve(env.HOMING_DATA_DIR);
   const needsGenerated = !env.HOMING_API_KEY || !env.HOMING_ADMIN_TOKEN || !env.TRACKING_SECRET;

@@ -27,7 +27,7 @@ async function postgres(url: string): Promise<Check> {
   const client = new PgClient({ connectionString: url, connectionTimeoutMillis: 3_000 });
   try {
     await client.connect();
-    const { rows } = await client.query<{ v: string }>('SHOW server_version');
+    const { rows } = await client.query<{ v: string }>("SELECT current_setting('server_version') AS v");
     return { name: 'postgres', ok: true, detail: `reachable, PostgreSQL ${rows[0]?.v}` };
   } catch (err) {
     return { name: 'postgres', ok: false, detail: `not reachable: ${(err as Error).message}` };

@@ -39,6 +39,7 @@ function str(v: unknown): string | null {
  * event that does not fit the Segment Spec becomes an `invalid` entry.
  */
 export function toLogEntry(raw: unknown): LogEntry {
+  // A non-object is logged (as invalid) wrapped, so the log's payload is always an object.
   const obj = (typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : { value: raw }) as Record<string, unknown>;
   const messageId = typeof obj.messageId === 'string' && obj.messageId ? obj.messageId : `homing-${crypto.randomUUID()}`;
   const stored = obj.messageId === messageId ? obj : { ...obj, messageId };
@@ -53,6 +54,7 @@ export function toLogEntry(raw: unknown): LogEntry {
     payload,
     shard: null,
   };
+  if (obj !== raw) return { ...base, status: 'invalid', error: 'event must be a JSON object' };
   const result = validateEvent(stored);
   if (!result.ok) return { ...base, status: 'invalid', error: result.error };
   const event = result.event;

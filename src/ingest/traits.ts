@@ -14,10 +14,15 @@ export function mergeTraits(base: Traits, patch: Traits): Traits {
   const out: Traits = { ...base };
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key];
-    else if (isPlainObject(value)) out[key] = mergeTraits(isPlainObject(out[key]) ? out[key] : {}, value);
-    else if (value !== undefined) out[key] = value;
+    else if (isPlainObject(value)) setOwn(out, key, mergeTraits(Object.hasOwn(out, key) && isPlainObject(out[key]) ? out[key] : {}, value));
+    else if (value !== undefined) setOwn(out, key, value);
   }
   return out;
+}
+
+/** Plain assignment of a key named `__proto__` would set the prototype instead of storing the trait. */
+function setOwn(target: Traits, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** Removes `null`s at every depth, for a replace whose body should not store tombstones. */

@@ -7,14 +7,20 @@ import { z } from 'zod';
  */
 
 /** Segment ids are strings, but some libraries send numbers. */
-const id = z.union([z.string().min(1), z.number()]).transform(String);
+const id = z.union([z.string().trim().min(1), z.number()]).transform(String);
+/** An optional id: libraries send "" or null for "none". */
+const optionalId = z
+  .union([z.string(), z.number()])
+  .nullish()
+  .transform((v) => (v === null || v === undefined || String(v).trim() === '' ? undefined : String(v).trim()));
 const dict = z.record(z.string(), z.unknown());
-const isoDate = z.string().refine((v) => !Number.isNaN(Date.parse(v)), { message: 'must be an ISO-8601 date' });
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$/i;
+const isoDate = z.string().refine((v) => ISO_8601.test(v) && !Number.isNaN(Date.parse(v)), { message: 'must be an ISO-8601 date' });
 
 const common = {
   messageId: z.string().min(1).max(256).optional(),
-  userId: id.nullish(),
-  anonymousId: id.nullish(),
+  userId: optionalId,
+  anonymousId: optionalId,
   timestamp: isoDate.nullish(),
   originalTimestamp: isoDate.nullish(),
   sentAt: isoDate.nullish(),

@@ -277,3 +277,31 @@ describe('generated secrets', () => {
     expect(loadConfig({ HOMING_DATA_DIR: dataDir }).trackingSecret).toBe(config.trackingSecret);
   });
 });
+
+describe('edge cases of the environment', () => {
+  test('a blank variable (PORT= in .env) counts as unset', () => {
+    expect(loadConfig({ ...SECRETS, PORT: '', DATABASE_URL: ' ' })).toMatchObject({ port: 3000, databaseUrl: undefined });
+  });
+
+  test('PORT takes decimal digits only', () => {
+    expect(problemsOf({ ...SECRETS, PORT: '0x10' })).toEqual(['PORT: must be a port number (0-65535)']);
+    expect(problemsOf({ ...SECRETS, PORT: '1e3' })).toEqual(['PORT: must be a port number (0-65535)']);
+  });
+
+  test('type problems and provider problems are reported together', () => {
+    const problems = problemsOf({ ...SECRETS, PORT: 'abc', EMAIL_PROVIDER: 'smtp' });
+    expect(problems).toEqual([expect.stringMatching(/^PORT: /), 'SMTP_URL: required when EMAIL_PROVIDER=smtp']);
+  });
+
+  test('an API key list with no key in it is a problem', () => {
+    expect(problemsOf({ ...SECRETS, HOMING_API_KEY: ' , ' })).toEqual(['HOMING_API_KEY: no key in the comma-separated list']);
+  });
+
+  test('a corrupt secrets.json is a configuration problem naming the file', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'secrets.json'), '{not json');
+    const problems = problemsOf({ HOMING_DATA_DIR: dir });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(path.join(dir, 'secrets.json'));
+  });
+});

@@ -85,10 +85,11 @@ describe('GroupCommit', () => {
   });
 
   test('results are split by position, not by value', async () => {
-    // the write answers with something unrelated to the items' values: only order links them
+    // the write answers with each item's position in its call: only order links results to submitters.
+    // The first submission is written alone; the two queued behind it share the second call.
     const commit = new GroupCommit<string, number>(async (items) => items.map((_, i) => i), 1);
     const results = await Promise.all([commit.submit(['x', 'x']), commit.submit(['x']), commit.submit(['x', 'x', 'x'])]);
-    expect(results).toEqual([[0, 1], [0], [0, 1, 2]]);
+    expect(results).toEqual([[0, 1], [0], [1, 2, 3]]);
   });
 
   test('never runs more writes at once than it has writers', async () => {

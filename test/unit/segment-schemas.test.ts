@@ -462,3 +462,22 @@ describe('toLogEntry', () => {
     expect(toLogEntry({ userId: 'u1' }).error).toMatch(/type/);
   });
 });
+
+describe('stricter edges', () => {
+  test('timestamps must be ISO-8601, not anything Date.parse accepts', () => {
+    expect(invalid({ type: 'track', event: 'E', userId: 'u', timestamp: '1' })).toMatch(/timestamp: must be an ISO-8601 date/);
+    expect(invalid({ type: 'track', event: 'E', userId: 'u', timestamp: 'Tue Nov 24 2026' })).toMatch(/timestamp/);
+    expect(valid({ type: 'track', event: 'E', userId: 'u', timestamp: '2026-11-23T10:00:00+01:00' }).timestamp).toBe('2026-11-23T10:00:00+01:00');
+  });
+
+  test('an empty userId counts as absent, so an anonymousId suffices', () => {
+    expect(valid({ type: 'identify', userId: '', anonymousId: 'a-1' }).userId).toBeUndefined();
+    expect(toLogEntry({ type: 'identify', userId: '', anonymousId: 'a-1' })).toMatchObject({ status: 'accepted', userId: null, anonymousId: 'a-1' });
+    expect(invalid({ type: 'identify', userId: ' ', anonymousId: '' })).toBe('userId: userId or anonymousId is required');
+  });
+
+  test('a non-object event is invalid with an error that says so', () => {
+    expect(toLogEntry(42)).toMatchObject({ status: 'invalid', error: 'event must be a JSON object' });
+    expect(toLogEntry(['identify'])).toMatchObject({ status: 'invalid', error: 'event must be a JSON object' });
+  });
+});

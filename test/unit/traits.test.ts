@@ -245,3 +245,13 @@ describe('audienceChange', () => {
     expect(audienceChange({ ...engage({}), traits: null })).toBeUndefined();
   });
 });
+
+describe('hostile trait names', () => {
+  test('a trait named __proto__ is stored as a trait, not as the prototype', () => {
+    const merged = mergeTraits({}, JSON.parse('{"__proto__":{"email":"x@evil"}}') as Record<string, unknown>);
+    expect(Object.getPrototypeOf(merged)).toBe(Object.prototype);
+    expect(Object.keys(merged)).toEqual(['__proto__']);
+    expect(JSON.stringify(merged)).toBe('{"__proto__":{"email":"x@evil"}}');
+    expect(contactOf(merged).email).toBeUndefined();
+  });
+});

@@ -1,0 +1,64 @@
+import type { Summary } from './stats';
+
+/** What the bench asks its load generator process to do. */
+export interface ClosedLoopSpec {
+  kind: 'closed';
+  /** e.g. http://127.0.0.1:1234/v1/batch */
+  url: string;
+  authorization?: string;
+  body: 'batch' | 'single';
+  batchSize: number;
+  identifyEvery: number;
+  concurrency: number;
+  durationMs: number;
+  /** messageIds are `<prefix>-<n>`, unique per phase. */
+  prefix: string;
+}
+
+export interface ClosedLoopResult {
+  requests: number;
+  events: number;
+  /** Responses that were not 2xx, and requests that failed outright. */
+  errors: number;
+  statuses: Record<string, number>;
+  firstError?: string;
+  elapsedMs: number;
+  latency: Summary;
+}
+
+export interface OpenLoopSpec {
+  kind: 'open';
+  url: string;
+  authorization: string;
+  rate: number;
+  durationMs: number;
+  prefix: string;
+  databaseUrl: string;
+  pollMs: number;
+  /** How long to keep polling for not-yet-applied events after the last send. */
+  tailMs: number;
+}
+
+export interface OpenLoopResult {
+  sent: number;
+  httpErrors: number;
+  firstError?: string;
+  sendSpanMs: number;
+  /** How late sends left compared to their schedule (open-loop pacing check). */
+  scheduleLag: Summary;
+  http: Summary;
+  applied: number;
+  notApplied: number;
+  /** applied_at − received_at, both from the events row (DB clock). */
+  dbApplied: Summary;
+  /** applied_at (DB clock) − HTTP send (Node clock; same host, same system clock). */
+  sendToAppliedAt: Summary;
+  /** First poll that saw applied_at set − HTTP send. */
+  pollObserved: Summary;
+  /** Duration of one poll query. */
+  pollQuery: Summary;
+  polls: number;
+}
+
+export type LoadRequest = { id: number; spec: ClosedLoopSpec | OpenLoopSpec };
+export type LoadReply = { id: number; result?: ClosedLoopResult | OpenLoopResult; error?: string };
