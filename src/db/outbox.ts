@@ -39,7 +39,8 @@ export async function takeBatch(client: PoolClient, shard: number, limit: number
 /** Marks a batch done: its outbox rows go, its events get `applied_at`. */
 export async function completeBatch(client: PoolClient, items: OutboxItem[]): Promise<void> {
   await client.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [items.map((i) => i.outboxId)]);
-  await client.query('UPDATE events SET applied_at = now() WHERE id = ANY($1::bigint[])', [items.map((i) => i.eventId)]);
+  // An event that failed (and was marked with its error) is done but not applied.
+  await client.query('UPDATE events SET applied_at = now() WHERE id = ANY($1::bigint[]) AND error IS NULL', [items.map((i) => i.eventId)]);
 }
 
 export async function pendingShards(client: { query: PoolClient['query'] }): Promise<number[]> {

@@ -1,9 +1,15 @@
 import crypto from 'node:crypto';
+import http from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { createPool } from '../../src/db/pool';
 import { startApi } from '../../src/services';
+import { createApp } from '../../src/http/app';
+import { IngestPipeline } from '../../src/ingest/pipeline';
+import { lazyClient } from '../../src/temporal/connection';
 import { ADMIN_TOKEN, API_KEY, OLD_API_KEY, basic, post, startHoming, type TestHoming } from '../helpers/homing';
 import { tempDir } from '../helpers/servers';
 
@@ -196,6 +202,40 @@ describe('storage unavailable', () => {
     } finally {
       await api.stop();
       await pool.end();
+    }
+  });
+});
+
+describe('overload', () => {
+  it('past the in-flight limit answers 429 with Retry-After, and serves again once load drops', async () => {
+    const app = createApp({
+      pool: homing.pool,
+      pipeline: new IngestPipeline(homing.pool),
+      temporal: lazyClient({ ...homing.config.temporal, address: '127.0.0.1:1' }),
+      namespace: 'default',
+      apiKeys: [API_KEY],
+      adminToken: ADMIN_TOKEN,
+      log: createLogger('silent'),
+      version: 'test',
+      maxInFlight: 1,
+    });
+    const server = http.createServer(app).listen(0);
+    await once(server, 'listening');
+    const url = `http://localhost:${(server.address() as AddressInfo).port}`;
+    try {
+      // A request whose body is still arriving holds the only slot.
+      const slow = http.request(`${url}/segment`, { method: 'POST', headers: { authorization: basic(API_KEY), 'content-type': 'application/json' } });
+      const slowResponse = new Promise<http.IncomingMessage>((resolve) => slow.on('response', resolve));
+      slow.write('[');
+      await new Promise((r) => setTimeout(r, 100));
+      const shed = await post(`${url}/segment`, JSON.stringify(identify('overload-2')), auth);
+      expectJsonError(shed, 429, /too many requests/);
+      expect(shed.headers.get('retry-after')).toBe('1');
+      slow.end(`${JSON.stringify(identify('overload-1'))}]`);
+      expect((await slowResponse).statusCode).toBe(200);
+      expect((await post(`${url}/segment`, JSON.stringify(identify('overload-3')), auth)).status).toBe(200);
+    } finally {
+      server.close();
     }
   });
 });
