@@ -130,3 +130,13 @@ export function cpuUse(a: CpuSnapshot, b: CpuSnapshot, groupNames: string[]): Cp
     systemSteal: total > 0 ? ((b.system.steal - a.system.steal) / total) * 100 : NaN,
   };
 }
+
+/** Percent of all cores busy over the next `ms` milliseconds. */
+export async function machineBusy(ms = 1_000): Promise<number> {
+  const a = systemTimes();
+  await new Promise((r) => setTimeout(r, ms));
+  const b = systemTimes();
+  const busy = b.busy - a.busy;
+  const total = busy + (b.idle - a.idle) + (b.iowait - a.iowait) + (b.steal - a.steal);
+  return total > 0 ? (busy / total) * 100 : 0;
+}

@@ -97,6 +97,7 @@ async function openLoop(spec: OpenLoopSpec): Promise<OpenLoopResult> {
   const dbApplied = new Samples();
   const sendToAppliedAt = new Samples();
   const pollObserved = new Samples();
+  const appliedToSeen = new Samples();
   const pollQuery = new Samples();
   let httpErrors = 0;
   let firstError: string | undefined;
@@ -183,6 +184,7 @@ async function openLoop(spec: OpenLoopSpec): Promise<OpenLoopResult> {
           dbApplied.push(appliedMs - receivedMs);
           sendToAppliedAt.push(appliedMs - s.sentAt);
           pollObserved.push(seenAt - s.sentAt);
+          appliedToSeen.push(seenAt - appliedMs);
         }
       }
       await new Promise((r) => setTimeout(r, spec.pollMs));
@@ -206,6 +208,7 @@ async function openLoop(spec: OpenLoopSpec): Promise<OpenLoopResult> {
     dbApplied: summarize(dbApplied.values()),
     sendToAppliedAt: summarize(sendToAppliedAt.values()),
     pollObserved: summarize(pollObserved.values()),
+    appliedToSeen: summarize(appliedToSeen.values()),
     pollQuery: summarize(pollQuery.values()),
     polls,
   };

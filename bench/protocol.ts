@@ -55,6 +55,8 @@ export interface OpenLoopResult {
   sendToAppliedAt: Summary;
   /** First poll that saw applied_at set − HTTP send. */
   pollObserved: Summary;
+  /** First poll that saw it − applied_at: the applying transaction's length plus the poll's delay. */
+  appliedToSeen: Summary;
   /** Duration of one poll query. */
   pollQuery: Summary;
   polls: number;

@@ -1,61 +1,63 @@
-import type { PoolClient, Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { LogEntry } from '../ingest/entries';
-
-/** For each entry, in order: its new log row, or `duplicate` when its messageId was already logged. */
-export type StoredEvent = { duplicate: false; eventId: string } | { duplicate: true };
-
-const COLUMNS = ['message_id', 'type', 'event', 'user_id', 'anonymous_id', 'status', 'error', 'note', 'payload'] as const;
-
-function columnArrays(entries: LogEntry[]): unknown[][] {
-  return [
-    entries.map((e) => e.messageId),
-    entries.map((e) => e.type),
-    entries.map((e) => e.event),
-    entries.map((e) => e.userId),
-    entries.map((e) => e.anonymousId),
-    entries.map((e) => e.status),
-    entries.map((e) => e.error),
-    entries.map((e) => e.note),
-    entries.map((e) => e.payload),
-  ];
-}
-
-const UNNEST = `unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[])
-  AS t(${COLUMNS.join(', ')})`;
+import { OUTBOX_CHANNEL } from './outbox';
 
 /**
- * Writes entries to the log in one statement per kind. The first entry for a
- * messageId not yet logged becomes its row; every other one (a redelivery, or
- * a repeat within the same batch) is logged as `duplicate` of that row.
+ * Logs entries, queues the profile changes among them for their shards and
+ * wakes the dispatcher, in ONE statement (so one round trip, atomic without
+ * BEGIN/COMMIT). The first entry for a messageId not yet logged becomes its
+ * row; every other one (a redelivery, or a repeat in the same batch) is logged
+ * as `duplicate` of that row. Event and outbox ids follow the entries' order.
  */
-export async function insertEvents(client: PoolClient, entries: LogEntry[]): Promise<StoredEvent[]> {
-  const first = new Map<string, number>();
-  entries.forEach((e, i) => {
-    if (!first.has(e.messageId)) first.set(e.messageId, i);
-  });
-  const candidates = [...first.values()].map((i) => entries[i]!);
-  const inserted = await client.query<{ id: string; message_id: string }>(
-    `INSERT INTO events (${COLUMNS.join(', ')}) SELECT * FROM ${UNNEST}
-     ON CONFLICT (message_id) WHERE duplicate_of IS NULL DO NOTHING
-     RETURNING id, message_id`,
-    columnArrays(candidates),
-  );
-  const ids = new Map(inserted.rows.map((r) => [r.message_id, r.id]));
-  const stored: StoredEvent[] = entries.map((e, i) => {
-    const id = first.get(e.messageId) === i ? ids.get(e.messageId) : undefined;
-    return id ? { duplicate: false, eventId: id } : { duplicate: true };
-  });
-  const repeats = entries.filter((_, i) => stored[i]!.duplicate);
-  if (repeats.length > 0) {
-    await client.query(
-      `INSERT INTO events (${COLUMNS.join(', ')}, duplicate_of)
-       SELECT t.message_id, t.type, t.event, t.user_id, t.anonymous_id, 'duplicate', NULL, NULL, t.payload, o.id
-       FROM ${UNNEST}
-       JOIN events o ON o.message_id = t.message_id AND o.duplicate_of IS NULL`,
-      columnArrays(repeats),
-    );
+const STORE_SQL = `
+WITH input AS (
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::int[])
+    WITH ORDINALITY AS t(message_id, type, event, user_id, anonymous_id, status, error, note, payload, shard, ord)
+),
+firsts AS (SELECT DISTINCT ON (message_id) * FROM input ORDER BY message_id, ord),
+ins AS (
+  INSERT INTO events (message_id, type, event, user_id, anonymous_id, status, error, note, payload)
+  SELECT message_id, type, event, user_id, anonymous_id, status, error, note, payload FROM firsts ORDER BY ord
+  ON CONFLICT (message_id) WHERE duplicate_of IS NULL DO NOTHING
+  RETURNING id, message_id
+),
+logged AS (SELECT f.ord, f.message_id, f.shard, ins.id FROM firsts f JOIN ins USING (message_id)),
+queued AS (
+  INSERT INTO outbox (shard, event_id) SELECT shard, id FROM logged WHERE shard IS NOT NULL ORDER BY id
+  RETURNING shard
+),
+dups AS (
+  INSERT INTO events (message_id, type, event, user_id, anonymous_id, status, payload, duplicate_of)
+  SELECT t.message_id, t.type, t.event, t.user_id, t.anonymous_id, 'duplicate', t.payload,
+    COALESCE((SELECT l.id FROM logged l WHERE l.message_id = t.message_id),
+             (SELECT o.id FROM events o WHERE o.message_id = t.message_id AND o.duplicate_of IS NULL))
+  FROM input t WHERE t.ord NOT IN (SELECT ord FROM logged)
+  RETURNING 1
+),
+notified AS (SELECT pg_notify($11, string_agg(DISTINCT shard::text, ',')) FROM queued HAVING count(*) > 0)
+SELECT (SELECT coalesce(json_agg(json_build_array(ord, id::text)), '[]') FROM logged) AS logged,
+       (SELECT count(*) FROM dups) AS duplicates,
+       (SELECT count(*) FROM notified) AS notified`;
+
+/** For each entry, in order: the id of its new log row, or undefined when it was logged as a duplicate. */
+export async function storeEvents(pool: Pool, entries: LogEntry[]): Promise<Array<string | undefined>> {
+  const column = <K extends keyof LogEntry>(key: K) => entries.map((e) => e[key]);
+  const params = [
+    column('messageId'), column('type'), column('event'), column('userId'), column('anonymousId'),
+    column('status'), column('error'), column('note'), column('payload'), column('shard'), OUTBOX_CHANNEL,
+  ];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { rows } = await pool.query<{ logged: Array<[number, string]> }>(STORE_SQL, params);
+      const ids: Array<string | undefined> = new Array(entries.length).fill(undefined);
+      for (const [ord, id] of rows[0]!.logged) ids[ord - 1] = id;
+      return ids;
+    } catch (err) {
+      // A concurrent request committed the same new messageId after this statement's snapshot was
+      // taken, so its duplicate row found no original; run again and it will.
+      if ((err as { code?: string }).code !== '23505' || attempt >= 3) throw err;
+    }
   }
-  return stored;
 }
 
 export interface EventFilter {

@@ -2,17 +2,6 @@ import type { PoolClient } from 'pg';
 
 export const OUTBOX_CHANNEL = 'homing_outbox';
 
-/** Queues events for their shards and wakes the dispatcher when the transaction commits. */
-export async function enqueue(client: PoolClient, items: Array<{ shard: number; eventId: string }>): Promise<void> {
-  if (items.length === 0) return;
-  await client.query('INSERT INTO outbox (shard, event_id) SELECT * FROM unnest($1::smallint[], $2::bigint[])', [
-    items.map((i) => i.shard),
-    items.map((i) => i.eventId),
-  ]);
-  const shards = [...new Set(items.map((i) => i.shard))].join(',');
-  await client.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, shards]);
-}
-
 export interface OutboxItem {
   outboxId: string;
   eventId: string;

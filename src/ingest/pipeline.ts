@@ -1,7 +1,5 @@
 import type { Pool } from 'pg';
-import { inTransaction } from '../db/pool';
-import { insertEvents } from '../db/events';
-import { enqueue } from '../db/outbox';
+import { storeEvents } from '../db/events';
 import { toLogEntry, type EventStatus, type LogEntry } from './entries';
 import { GroupCommit } from './group-commit';
 import { metrics } from '../metrics';
@@ -23,7 +21,7 @@ export class EventTooLargeError extends Error {
 
 /**
  * Ingest: validate, log once per messageId, and queue profile changes in the
- * outbox, all in one transaction. It never talks to Temporal.
+ * outbox, all in one statement. It never talks to Temporal.
  */
 export class IngestPipeline {
   private readonly commits: GroupCommit<LogEntry, IngestResult>;
@@ -42,17 +40,9 @@ export class IngestPipeline {
   }
 
   private async write(entries: LogEntry[]): Promise<IngestResult[]> {
-    const stored = await inTransaction(this.pool, async (client) => {
-      const stored = await insertEvents(client, entries);
-      const queued = entries.flatMap((e, i) => {
-        const s = stored[i]!;
-        return !s.duplicate && e.shard !== null ? [{ shard: e.shard, eventId: s.eventId }] : [];
-      });
-      await enqueue(client, queued);
-      return stored;
-    });
+    const ids = await storeEvents(this.pool, entries);
     return entries.map((e, i) => {
-      if (stored[i]!.duplicate) return { messageId: e.messageId, status: 'duplicate' };
+      if (ids[i] === undefined) return { messageId: e.messageId, status: 'duplicate' };
       return e.error ? { messageId: e.messageId, status: e.status, error: e.error } : { messageId: e.messageId, status: e.status };
     });
   }

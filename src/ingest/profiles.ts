@@ -40,7 +40,8 @@ export async function linkIdentity(client: PoolClient, alias: string, into: stri
 export async function resolveIdentity(client: PoolClient, userId: string | null | undefined, anonymousId: string | null | undefined): Promise<string> {
   if (userId) {
     const profileId = (await db.aliasTarget(client, userId)) ?? userId;
-    if (anonymousId) await linkIdentity(client, anonymousId, profileId);
+    // Usually the link exists already (every event of a signed-in user carries both ids).
+    if (anonymousId && (await db.aliasTarget(client, anonymousId)) !== profileId) await linkIdentity(client, anonymousId, profileId);
     return profileId;
   }
   if (!anonymousId) throw new Error('event has neither userId nor anonymousId');

