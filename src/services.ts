@@ -10,6 +10,7 @@ import { startDevServer } from './embedded/temporal-server';
 import { IngestPipeline } from './ingest/pipeline';
 import { createApp } from './http/app';
 import { Dispatcher } from './automations/dispatcher';
+import { ShardWakeups } from './ingest/shard-wakeups';
 import { connectWorker, lazyClient } from './temporal/connection';
 import { createWorker } from './temporal/worker';
 import { installTemporalLogging } from './temporal/runtime';
@@ -122,7 +123,9 @@ export async function startWorker(deps: ServiceDeps & { workflowBundlePath?: str
   const temporalConfig = { ...config.temporal, address: deps.temporalAddress };
   installTemporalLogging(log);
   const connection = await connectWorker(temporalConfig);
+  const wakeups = new ShardWakeups();
   const worker = await createWorker({
+    wakeups,
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
@@ -139,6 +142,7 @@ export async function startWorker(deps: ServiceDeps & { workflowBundlePath?: str
     pool,
     temporal,
     taskQueue: config.temporal.taskQueue,
+    wakeups,
     log,
   });
   await dispatcher.start();

@@ -11,8 +11,10 @@ export interface ProfileShardParams {
   idlePoll?: Duration;
 }
 
-const { applyProfileBatch } = proxyActivities<Activities>({
+const { drainProfileShard } = proxyActivities<Activities>({
+  // A drain runs at most a minute and heartbeats at least every few seconds.
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '200 ms', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
 
@@ -21,7 +23,8 @@ const MAX_HISTORY_EVENTS = 5_000;
 
 /**
  * One long-lived workflow per shard applies the shard's queued profile changes
- * in order, a batch at a time, so Temporal work grows with batches, not events.
+ * in order. Each activity drains the shard in batches and lingers for more, so
+ * Temporal work grows with bursts of traffic, not with events or batches.
  */
 export async function profileShard({ shard, idlePoll = '1 minute' }: ProfileShardParams): Promise<void> {
   let woken = true;
@@ -31,8 +34,7 @@ export async function profileShard({ shard, idlePoll = '1 minute' }: ProfileShar
   while (!workflowInfo().continueAsNewSuggested && workflowInfo().historyLength < MAX_HISTORY_EVENTS) {
     if (!woken) await condition(() => woken, idlePoll);
     woken = false;
-    const { more } = await applyProfileBatch(shard);
-    if (more) woken = true;
+    await drainProfileShard(shard);
   }
   await continueAsNew<typeof profileShard>({ shard, idlePoll });
 }

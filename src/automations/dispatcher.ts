@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import type { Client } from '@temporalio/client';
 import { OUTBOX_CHANNEL, pendingShards } from '../db/outbox';
 import { SHARD_COUNT } from '../ingest/shards';
+import type { ShardWakeups } from '../ingest/shard-wakeups';
 import type { Logger } from '../logger';
 
 /** Includes the task queue, so deployments that share a namespace keep their own shards. */
@@ -13,6 +14,8 @@ export interface DispatcherDeps {
   pool: Pool;
   temporal: Client;
   taskQueue: string;
+  /** Drains running in this process take notifications directly. */
+  wakeups: ShardWakeups;
   log: Logger;
   /** How often to look for queued work regardless of notifications. */
   sweepMs?: number;
@@ -21,11 +24,13 @@ export interface DispatcherDeps {
 type ShardState = 'idle' | 'signalling' | 'again';
 
 /**
- * Turns outbox notifications into wake-ups of the per-shard workflows. Wake-ups
- * for a shard are coalesced (one signal in flight at a time), and a failed one
- * is retried with backoff, so ingest never waits on Temporal and a Temporal
- * outage only delays the backlog. Several dispatchers may run at once: an
- * extra wake-up costs one empty batch.
+ * Turns outbox notifications into work for the per-shard workflows: handed
+ * in-process to a drain already running here, or else sent as a wake-up signal
+ * (which starts the shard's workflow if needed). Signals for a shard are
+ * coalesced (one in flight at a time) and a failed one is retried with
+ * backoff, so ingest never waits on Temporal and a Temporal outage only delays
+ * the backlog. Several dispatchers may run at once: an extra wake-up costs one
+ * empty batch.
  */
 export class Dispatcher {
   private readonly state = new Map<number, ShardState>();
@@ -34,7 +39,9 @@ export class Dispatcher {
   private sweepTimer?: NodeJS.Timeout;
   private stopped = false;
 
-  constructor(private readonly deps: DispatcherDeps) {}
+  constructor(private readonly deps: DispatcherDeps) {
+    deps.wakeups.onMissed = (shard) => this.wake(shard);
+  }
 
   async start(): Promise<void> {
     await this.listen();
@@ -96,7 +103,10 @@ export class Dispatcher {
   private async listen(): Promise<void> {
     const client = new PgClient({ connectionString: this.deps.databaseUrl });
     client.on('notification', (msg) => {
-      for (const shard of (msg.payload ?? '').split(',')) if (shard !== '') this.wake(Number(shard));
+      for (const part of (msg.payload ?? '').split(',')) {
+        const shard = Number(part);
+        if (part !== '' && !this.deps.wakeups.deliver(shard)) this.wake(shard);
+      }
     });
     client.on('error', () => undefined);
     client.on('end', () => {
