@@ -1,9 +1,12 @@
 /**
- * CPU time per group of processes (Homing, Postgres, Temporal, load
- * generator...) from /proc, sampled at the start and end of a phase.
+ * CPU time and disk writes per group of processes (Homing, Postgres, Temporal,
+ * load generator...) from /proc, sampled at the start and end of a phase.
+ * Postgres is also split by process role (backends, checkpointer, autovacuum...)
+ * from the titles its processes set.
  */
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import type { WaitProfile } from './waits';
 
 let clockTicks: number | undefined;
 function ticksPerSecond(): number {
@@ -34,6 +37,34 @@ function readStat(pid: number, mainThread = false): ProcStat | undefined {
   }
 }
 
+/**
+ * Bytes the process passed to write() and similar calls (`wchar`; 0 if unreadable).
+ * Not `write_bytes`: that counts page-cache pages each time they are dirtied, so a
+ * WAL page rewritten after every fdatasync is counted over and over.
+ */
+function writeBytes(pid: number): number {
+  try {
+    const m = fs.readFileSync(`/proc/${pid}/io`, 'utf8').match(/^wchar:\s*(\d+)/m);
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** A Postgres process's role from the title it sets ("postgres: checkpointer", "postgres: user db host(port) idle"...). */
+function postgresRole(pid: number, isRoot: boolean): string {
+  if (isRoot) return 'postmaster';
+  try {
+    const title = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+/g, ' ').trim();
+    const m = title.match(/^postgres: (checkpointer|background writer|walwriter|autovacuum launcher|autovacuum worker|logical replication launcher|walsummarizer|archiver|startup)/);
+    if (m) return m[1]!;
+    if (/^postgres: /.test(title)) return 'backends';
+    return 'other';
+  } catch {
+    return 'other';
+  }
+}
+
 function allProcesses(): Map<number, ProcStat> {
   const out = new Map<number, ProcStat>();
   for (const name of fs.readdirSync('/proc')) {
@@ -53,12 +84,21 @@ export interface CpuGroup {
   descendants: boolean;
   /** Only the root's main thread (for a Node process: the event loop thread). Counted apart from the other groups. */
   mainThread?: boolean;
+  /** Split the group by Postgres process role. */
+  postgresRoles?: boolean;
+}
+
+interface PidSample {
+  group: string;
+  role?: string;
+  cpu: number;
+  written: number;
 }
 
 export interface CpuSnapshot {
   at: number;
   /** Keyed by pid, or `t<pid>` for a main thread. */
-  perPid: Map<string, { group: string; cpu: number }>;
+  perPid: Map<string, PidSample>;
   system: { busy: number; idle: number; iowait: number; steal: number };
 }
 
@@ -82,19 +122,24 @@ export function snapshot(groups: CpuGroup[]): CpuSnapshot {
     list.push(pid);
     children.set(s.ppid, list);
   }
-  const perPid = new Map<string, { group: string; cpu: number }>();
+  const perPid = new Map<string, PidSample>();
   for (const g of groups) {
     if (g.pid === undefined || !procs.has(g.pid)) continue;
     if (g.mainThread) {
       const thread = readStat(g.pid, true);
-      if (thread) perPid.set(`t${g.pid}`, { group: g.name, cpu: thread.cpu });
+      if (thread) perPid.set(`t${g.pid}`, { group: g.name, cpu: thread.cpu, written: 0 });
       continue;
     }
     const stack = [g.pid];
     while (stack.length > 0) {
       const pid = stack.pop()!;
       if (perPid.has(String(pid))) continue;
-      perPid.set(String(pid), { group: g.name, cpu: procs.get(pid)!.cpu });
+      perPid.set(String(pid), {
+        group: g.name,
+        role: g.postgresRoles ? postgresRole(pid, pid === g.pid) : undefined,
+        cpu: procs.get(pid)!.cpu,
+        written: writeBytes(pid),
+      });
       if (g.descendants) stack.push(...(children.get(pid) ?? []));
     }
   }
@@ -105,26 +150,46 @@ export interface CpuUse {
   wallSeconds: number;
   /** Per group: percent of ONE core (200 % = both cores of this machine). */
   groups: Record<string, number>;
+  /** Per group: MB passed to write() per second. */
+  writes: Record<string, number>;
+  /** Per Postgres role: percent of one core, and MB written per second. */
+  roles: Record<string, { cpu: number; writeMBs: number }>;
   /** Whole machine, percent of all cores. */
   systemBusy: number;
   systemIowait: number;
   systemSteal: number;
+  /** How late timers fired on Homing's event loop (ms), set by the bench around the phase. */
+  loopDelay?: { p50: number; p99: number; max: number };
+  /** What Postgres's client backends were doing, sampled; set by the bench. */
+  waits?: WaitProfile;
 }
 
 /** CPU used between two snapshots. Processes born in between count from zero. */
 export function cpuUse(a: CpuSnapshot, b: CpuSnapshot, groupNames: string[]): CpuUse {
   const wall = (b.at - a.at) / 1000;
   const groups: Record<string, number> = Object.fromEntries(groupNames.map((n) => [n, 0]));
+  const writes: Record<string, number> = Object.fromEntries(groupNames.map((n) => [n, 0]));
+  const roles: CpuUse['roles'] = {};
   for (const [pid, end] of b.perPid) {
     const start = a.perPid.get(pid);
-    const used = end.cpu - (start && start.group === end.group ? start.cpu : 0);
-    groups[end.group] = (groups[end.group] ?? 0) + (used / wall) * 100;
+    const same = start !== undefined && start.group === end.group;
+    const cpu = ((end.cpu - (same ? start.cpu : 0)) / wall) * 100;
+    const mbs = (end.written - (same ? start.written : 0)) / 1024 ** 2 / wall;
+    groups[end.group] = (groups[end.group] ?? 0) + cpu;
+    writes[end.group] = (writes[end.group] ?? 0) + mbs;
+    if (end.role) {
+      const r = (roles[end.role] ??= { cpu: 0, writeMBs: 0 });
+      r.cpu += cpu;
+      r.writeMBs += mbs;
+    }
   }
   const busy = b.system.busy - a.system.busy;
   const total = busy + (b.system.idle - a.system.idle) + (b.system.iowait - a.system.iowait) + (b.system.steal - a.system.steal);
   return {
     wallSeconds: wall,
     groups,
+    writes,
+    roles,
     systemBusy: total > 0 ? (busy / total) * 100 : NaN,
     systemIowait: total > 0 ? ((b.system.iowait - a.system.iowait) / total) * 100 : NaN,
     systemSteal: total > 0 ? ((b.system.steal - a.system.steal) / total) * 100 : NaN,

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Pool } from 'pg';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
@@ -22,6 +23,7 @@ import { renderReport, type BenchReport, type DrainResult, type HomingPhase } fr
 import { profiled } from './profile';
 import { installProbes, probeDelta, readProbes, type ProbeCounters } from './probes';
 import { summarize } from './stats';
+import { WaitSampler, waitDelta } from './waits';
 
 /** Shortens every phase, for trying the bench out (BENCH_SCALE=0.2); the published run uses 1. */
 const SCALE = Number(process.env.BENCH_SCALE ?? '1') || 1;
@@ -53,6 +55,9 @@ export const SETTINGS = {
 /** Before starting, wait (at most QUIET_WAIT_MS) until other processes use less than this share of the machine. */
 const QUIET_BUSY_PERCENT = 15;
 const QUIET_WAIT_MS = 90_000;
+
+/** The event-loop delay histogram's timer; what it records beyond this is delay. */
+const LOOP_RESOLUTION_MS = 10;
 
 const API_KEY = 'bench-api-key';
 const basic = `Basic ${Buffer.from(`${API_KEY}:`).toString('base64')}`;
@@ -178,12 +183,17 @@ async function main(): Promise<void> {
     const cliPath = provisionTemporalBinary('temporal', path.join(root, '.homing', 'tools'), log);
     const t0 = Date.now();
     const pgDir = path.join(dir, 'data');
-    const [pg, temporal] = await Promise.all([
+    const [pgStarted, temporalStarted] = await Promise.allSettled([
       startEmbeddedPostgres({ dataDir: pgDir, database: 'homing', log: quiet }),
       startDevServer({ cliPath, dbFile: path.join(dir, 'temporal', 'temporal.db'), namespace: 'default', ui: false, readyTimeoutMs: 120_000 }),
-    ] as const);
-    stops.push(['postgres', () => (pg as EmbeddedPostgresHandle).stop()]);
-    stops.push(['temporal', () => (temporal as DevServerHandle).stop()]);
+    ]);
+    // Whichever started is stopped at the end, even if the other failed.
+    if (pgStarted.status === 'fulfilled') stops.push(['postgres', () => pgStarted.value.stop()]);
+    if (temporalStarted.status === 'fulfilled') stops.push(['temporal', () => temporalStarted.value.stop()]);
+    if (pgStarted.status === 'rejected') throw pgStarted.reason;
+    if (temporalStarted.status === 'rejected') throw temporalStarted.reason;
+    const pg: EmbeddedPostgresHandle = pgStarted.value;
+    const temporal: DevServerHandle = temporalStarted.value;
     log(`postgres ${pg.url.replace(/:[^:@/]+@/, ':***@')}, temporal ${temporal.address} (${Date.now() - t0} ms)`);
 
     const config = loadConfig({
@@ -236,21 +246,36 @@ async function main(): Promise<void> {
       ).rows.map((r) => [r.name, r.unit ? `${r.setting} × ${r.unit}` : r.setting]),
     );
 
+    const waits = new WaitSampler(pg.url);
+    await waits.start();
+    stops.push(['wait sampler', () => waits.stop()]);
+
     const groups = (): CpuGroup[] => [
       { name: 'homing', pid: process.pid, descendants: false },
       { name: 'homing main thread', pid: process.pid, descendants: false, mainThread: true },
-      { name: 'postgres', pid: postmasterPid(pgDir), descendants: true },
+      { name: 'postgres', pid: postmasterPid(pgDir), descendants: true, postgresRoles: true },
       { name: 'temporal', pid: temporal.process.pid, descendants: true },
       { name: 'load generator', pid: loadgenChild!.pid, descendants: false },
       { name: 'bare server', pid: bareChild!.pid, descendants: false },
     ];
     const groupNames = groups().map((g) => g.name);
     const measured = async <T>(fn: () => Promise<T>): Promise<{ result: T; cpu: CpuUse; probes: ProbeCounters }> => {
+      // Homing runs in this process: how late its event loop gets to a 10 ms timer shows how long other work blocks it.
+      const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
       const a = snapshot(groups());
       const pa = readProbes();
+      const wa = waits.read();
+      loop.enable();
       const result = await fn();
+      loop.disable();
       const b = snapshot(groups());
-      return { result, cpu: cpuUse(a, b, groupNames), probes: probeDelta(pa, readProbes()) };
+      const late = (ns: number) => Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS);
+      const cpu = {
+        ...cpuUse(a, b, groupNames),
+        loopDelay: { p50: late(loop.percentile(50)), p99: late(loop.percentile(99)), max: late(loop.max) },
+        waits: waitDelta(wa, waits.read()),
+      };
+      return { result, cpu, probes: probeDelta(pa, readProbes()) };
     };
 
     const drain = async (): Promise<DrainResult> => {
@@ -414,7 +439,14 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
+/** BENCH_RENDER_ONLY=1: rewrite BENCHMARKS.md from the last run's figures (dist/bench/last-run.json), e.g. after a change to report.ts. */
+async function renderOnly(): Promise<void> {
+  const report = JSON.parse(fs.readFileSync(path.join(__dirname, 'last-run.json'), 'utf8')) as BenchReport;
+  fs.writeFileSync(path.join(packageRoot(), 'BENCHMARKS.md'), renderReport(report));
+  log(`re-rendered BENCHMARKS.md from the run of ${report.date}`);
+}
+
+(process.env.BENCH_RENDER_ONLY === '1' ? renderOnly() : main()).then(
   () => process.exit(0),
   (err: unknown) => {
     console.error(`bench failed: ${(err as Error)?.stack ?? String(err)}`);

@@ -134,11 +134,14 @@ const NOISY_OTHER_PERCENT = 20;
 
 const CPU_COLUMNS = ['homing', 'homing main thread', 'postgres', 'temporal', 'load generator', 'bare server'];
 
+const loopDelay = (cpu: CpuUse) => (cpu.loopDelay ? `${msf(cpu.loopDelay.p50)} / ${msf(cpu.loopDelay.p99)}` : 'n/a');
+
 function cpuRow(label: string, cpu: CpuUse, cores: number): string[] {
   return [
     label,
     dec(cpu.wallSeconds, 1),
     ...CPU_COLUMNS.map((c) => pct(cpu.groups[c] ?? 0)),
+    loopDelay(cpu),
     pct(otherCpu(cpu, cores)),
     pct(cpu.systemBusy),
     pct(cpu.systemIowait),
@@ -207,7 +210,7 @@ function ingestSection(title: string, route: string, h: HomingPhase, a: BarePhas
     [
       'backlog applied after the load, in',
       h.drain.drained
-        ? `${dec(h.drain.ms / 1000, 1)} s → ${int(h.drain.backlog / Math.max(0.001, h.drain.ms / 1000))} profile changes/s with no ingest running`
+        ? `${dec(h.drain.ms / 1000, 1)} s` + (h.drain.backlog >= 500 ? ` → ${int(h.drain.backlog / Math.max(0.001, h.drain.ms / 1000))} profile changes/s with no ingest running` : '')
         : `NOT drained within ${dec(h.drain.ms / 1000, 0)} s (${int(h.drain.left)} left)`,
     ],
   ];
@@ -239,6 +242,72 @@ function profileSection(r: BenchReport): string {
     '',
     table(['time in or under', '% of busy'], p.inclusive.map((x) => [x.what, dec(x.percent, 1)])),
   ].join('\n');
+}
+
+function phaseList(r: BenchReport): Array<[string, CpuUse]> {
+  return [
+    ['Homing `/v1/batch`', r.batch.homing.cpu],
+    ['… backlog drain after it', r.batch.homing.drain.cpu],
+    ['Homing `/segment`', r.single.homing.cpu],
+    ['… backlog drain after it', r.single.homing.drain.cpu],
+    ['API only `/v1/batch`', r.apiOnly.batch.cpu],
+    ['API only `/segment`', r.apiOnly.single.cpu],
+    ['… backlog drain after the worker restart', r.apiOnly.drain.cpu],
+    ['bare server, batch bodies', r.batch.bare.cpu],
+    ['bare server, single bodies', r.single.bare.cpu],
+    [`identify → profile, ${r.lightLatency.rate}/s`, r.lightLatency.cpu],
+    [`identify → profile, ${r.latency.rate}/s`, r.latency.cpu],
+  ];
+}
+
+/** Average number of backends per state, for one kind of statement, across the phases. */
+function waitTable(r: BenchReport, kind: string, columns = 6): string | undefined {
+  // Phases where this kind hardly ran (e.g. a drain's tail during a bare-server phase) would only add noise.
+  const busy = (cpu: CpuUse) => Object.values(cpu.waits?.byKind[kind] ?? {}).reduce((x, y) => x + y, 0) >= 0.02;
+  const phases = phaseList(r).filter(([, cpu]) => busy(cpu));
+  if (phases.length === 0) return undefined;
+  const totals = new Map<string, number>();
+  for (const [, cpu] of phases) for (const [what, n] of Object.entries(cpu.waits!.byKind[kind]!)) totals.set(what, (totals.get(what) ?? 0) + n);
+  const top = [...totals].sort((a, b) => b[1] - a[1]).slice(0, columns).map(([what]) => what);
+  const rows = phases.map(([name, cpu]) => {
+    const states = cpu.waits!.byKind[kind]!;
+    const all = Object.values(states).reduce((x, y) => x + y, 0);
+    const rest = Object.entries(states).filter(([w]) => !top.includes(w)).reduce((x, [, y]) => x + y, 0);
+    return [name, dec(all, 2), ...top.map((w) => dec(states[w] ?? 0, 2)), dec(rest, 2)];
+  });
+  return table(['phase', 'all', ...top.map((w) => `\`${w}\``), 'other states'], rows);
+}
+
+/** Share of a kind's backend time spent in states matching `test`. */
+function waitShare(cpu: CpuUse, kind: string, test: (what: string) => boolean): number {
+  const states = cpu.waits?.byKind[kind];
+  if (!states) return NaN;
+  const all = Object.values(states).reduce((x, y) => x + y, 0);
+  const part = Object.entries(states).filter(([w]) => test(w)).reduce((x, [, y]) => x + y, 0);
+  return all > 0 ? (part / all) * 100 : NaN;
+}
+
+const isWalWait = (w: string) => /^(IO:WalSync|IO:WalWrite|LWLock:WALWrite|IO:WalInitSync|IO:WalInitWrite|LWLock:WALBufMapping|LWLock:WALInsert)$/.test(w);
+
+function postgresRoleTable(r: BenchReport): string {
+  const role = (cpu: CpuUse, name: string) => cpu.roles[name] ?? { cpu: 0, writeMBs: 0 };
+  return table(
+    ['phase', 'backends CPU', 'autovacuum CPU', 'checkpointer CPU', 'checkpointer write()', 'background writer write()', 'WAL writer write()', 'all Postgres write()', 'Temporal (SQLite) write()', 'iowait'],
+    phaseList(r)
+      .filter(([name]) => !name.startsWith('bare'))
+      .map(([name, cpu]) => [
+        name,
+        pct(role(cpu, 'backends').cpu),
+        pct(role(cpu, 'autovacuum worker').cpu + role(cpu, 'autovacuum launcher').cpu),
+        pct(role(cpu, 'checkpointer').cpu),
+        `${dec(role(cpu, 'checkpointer').writeMBs, 1)} MB/s`,
+        `${dec(role(cpu, 'background writer').writeMBs, 1)} MB/s`,
+        `${dec(role(cpu, 'walwriter').writeMBs, 1)} MB/s`,
+        `${dec(cpu.writes.postgres ?? 0, 1)} MB/s`,
+        `${dec(cpu.writes.temporal ?? 0, 1)} MB/s`,
+        pct(cpu.systemIowait),
+      ]),
+  );
 }
 
 /** Phases during which processes outside the bench took a noticeable share of the machine. */
@@ -312,7 +381,7 @@ function limits(r: BenchReport): string[] {
     if (p.cpu.systemBusy >= 85 && main >= 85) return "both cores busy and Homing's event loop thread at a full core";
     if (main >= 85) return "Homing's event loop thread at a full core (the machine not)";
     if (p.cpu.systemBusy >= 85) return `both cores busy (${pct(p.cpu.systemBusy)}), Homing's event loop thread not saturated (${pct(main)}): the machine as a whole is the limit`;
-    return `neither the cores (${pct(p.cpu.systemBusy)}) nor the event loop (${pct(main)}) saturated: the limit is waiting`;
+    return `neither the cores (${pct(p.cpu.systemBusy)}) nor the event loop (${pct(main)}) saturated: the limit is waiting (for WAL flushes and for turns on the event loop; see "Durability and commit serialization")`;
   };
   out.push(`Batched: ${verdict(b)}. Single events: ${verdict(s)}.`);
 
@@ -324,51 +393,71 @@ function limits(r: BenchReport): string[] {
   const bb = perSecond(r.batch.bare.load).events;
   const sb = perSecond(r.single.bare.load).events;
   let worker =
-    `**The worker in the same process costs ingest a lot.** With the worker and dispatcher stopped, the same API took ${int(ab)} batched events/s and ${int(as)} single events/s ` +
-    `(${ratio(ab, hb)} and ${ratio(as, hs)} what it reached with them running; Temporal then used ${pct(r.apiOnly.single.cpu.groups.temporal ?? 0)} of a core instead of ${pct(s.cpu.groups.temporal ?? 0)}). ` +
-    `Even API-only, Homing reaches ${ratio(ab, bb)} (batched) and ${ratio(as, sb)} (single) of the bare Node server's throughput: Homing's process spends ${dec(cpuPerEvent(r.apiOnly.single.cpu.groups.homing, as), 0)} µs of CPU per single-event request against ${dec(cpuPerEvent(r.single.bare.cpu.groups['bare server'], sb), 0)} µs for the bare server, spread over Node's HTTP stack, Express, Homing's handlers and the pg protocol with no single hot spot (see the profile in section 3).`;
-  if (r.probesInstalled.signals && r.probesInstalled.batches) {
-    const secB = b.load.elapsedMs / 1000;
-    const secS = s.load.elapsedMs / 1000;
-    worker +=
-      ` While the batched load ran, the worker applied only ${int(b.probes.applied)} profile changes (${int(b.probes.applied / secB)}/s, against ${int(hb / r.settings.identifyEvery)} identifies/s queued)` +
-      (b.probes.batches > 0
-        ? ` in ${int(b.probes.batches)} batches taking ${msf(b.probes.applyMs / b.probes.batches)} ms each on average`
-        : ': no apply batch finished while it ran') +
-      ' — each batch is one transaction running ~4 sequential queries per identify, and between queries it waits for the event loop it shares with ingest, so under load a batch transaction stays open for a long time. ' +
-      `Meanwhile the dispatcher called \`signalWithStart\` ${int(b.probes.signals / secB)} times/s (${int(s.probes.signals / secS)}/s in the single-event phase, against ${dec(s.probes.batches / secS, 1)} apply batches/s): every ingest commit NOTIFYs, and a shard that was notified while its signal was in flight is signalled again at once, ` +
-      'so Temporal records a signal and schedules a workflow task many times per batch that actually runs; the Temporal server and the SDK in Homing\'s process spend CPU on each.';
-  }
+    `**What the worker costs ingest.** With the worker and dispatcher stopped, the same API took ${int(ab)} batched events/s and ${int(as)} single events/s ` +
+    `(${ratio(ab, hb)} and ${ratio(as, hs)} what it reached with them running in the same process). ` +
+    `Even API-only, Homing reaches ${ratio(ab, bb)} (batched) and ${ratio(as, sb)} (single) of the bare Node server's throughput: Homing's process spends ${dec(cpuPerEvent(r.apiOnly.single.cpu.groups.homing, as), 0)} µs of CPU per single-event request against ${dec(cpuPerEvent(r.single.bare.cpu.groups['bare server'], sb), 0)} µs for the bare server, ` +
+    `and Postgres ${dec(cpuPerEvent(r.apiOnly.single.cpu.groups.postgres, as), 0)} µs per single event (${dec(cpuPerEvent(r.apiOnly.batch.cpu.groups.postgres, ab), 0)} µs per batched one); the API's time is spread over Node's HTTP stack, Express, Homing's handlers and the pg protocol with no single hot spot (see the profile in section 3).`;
   out.push(worker);
+
+  if (r.probesInstalled.batches) {
+    const secB = b.load.elapsedMs / 1000;
+    const queued = hb / r.settings.identifyEvery;
+    const starved = b.probes.applied / secB < queued / 4;
+    out.push(
+      (starved ? '**Under batched ingest, profile changes are hardly applied.** ' : '**Applying profile changes during batched ingest.** ') +
+        `While the batched load ran, the worker applied ${int(b.probes.applied)} profile changes (${int(b.probes.applied / secB)}/s, against ${int(queued)} identifies/s queued)` +
+        (b.probes.batches > 0 ? ` in ${int(b.probes.batches)} \`applyShardBatch\` transactions of ${msf(b.probes.applyMs / b.probes.batches)} ms on average` : ': no apply batch finished while it ran') +
+        `. Each such transaction runs about four sequential queries per identify (alias lookup, profile insert, \`SELECT … FOR UPDATE\`, update), and between two queries it waits for the event loop it shares with the API: ` +
+        `during that phase a 10 ms timer on Homing's event loop fired p50 ${msf(b.cpu.loopDelay?.p50 ?? NaN)} ms / p99 ${msf(b.cpu.loopDelay?.p99 ?? NaN)} ms late, because each batch request is parsed, validated and serialized in one go, ` +
+        `and the apply transactions were ${pct(waitShare(b.cpu, 'apply', (w) => w.startsWith('idle in transaction')))} of their time idle in transaction, waiting for Homing's next query (see "Where Postgres backends wait"). ` +
+        `So the backlog grew to ${int(b.drain.backlog)} and was applied only after the load stopped.`,
+    );
+  }
+  if (r.probesInstalled.signals) {
+    const secS = s.load.elapsedMs / 1000;
+    const secB = b.load.elapsedMs / 1000;
+    out.push(
+      `Temporal signals: the dispatcher called \`signalWithStart\` ${dec(b.probes.signals / secB, 1)} times/s during the batched phase and ${dec(s.probes.signals / secS, 1)} times/s during the single-event one ` +
+        `(against ${dec(s.probes.batches / secS, 1)} apply batches/s); the Temporal server used ${pct(b.cpu.groups.temporal ?? 0)} and ${pct(s.cpu.groups.temporal ?? 0)} of a core.`,
+    );
+  }
 
   const commitsPerSecMax = 1000 / r.machine.fsync.p50;
   const singleTx = s.ingestTransactions / (s.load.elapsedMs / 1000);
+  const walShareS = waitShare(r.apiOnly.single.cpu, 'ingest', isWalWait);
+  const walShareB = waitShare(r.apiOnly.batch.cpu, 'ingest', isWalWait);
+  const notifyShare = waitShare(r.apiOnly.single.cpu, 'ingest', (w) => w === 'Lock:object');
   out.push(
-    `**Durability is not the limit here.** Every ingest transaction waits for its WAL flush (synchronous_commit=${r.pgSettings.synchronous_commit ?? '?'}, fsync=${r.pgSettings.fsync ?? '?'}); ` +
-      `an 8 KiB write + fdatasync on this disk takes p50 ${msf(r.machine.fsync.p50)} ms (p99 ${msf(r.machine.fsync.p99)} ms), so a single connection could commit ~${int(commitsPerSecMax)} times/s. ` +
-      `Group commit made ${int(singleTx)} ingest transactions/s of ${dec(s.load.requests / Math.max(1, s.ingestTransactions), 1)} requests each in the single-event phase and ${dec(b.load.requests / Math.max(1, b.ingestTransactions), 2)} requests each in the batched one; iowait stayed at ${pct(Math.max(b.cpu.systemIowait, s.cpu.systemIowait))}. ` +
-      'On a disk with a slow fsync (network storage: several ms) the per-transaction cost would matter more.',
+    `**Durability and commit serialization.** Every ingest statement commits on its own and waits for its WAL flush (synchronous_commit=${r.pgSettings.synchronous_commit ?? '?'}, fsync=${r.pgSettings.fsync ?? '?'}); ` +
+      `an 8 KiB write + fdatasync on this disk takes p50 ${msf(r.machine.fsync.p50)} ms (p99 ${msf(r.machine.fsync.p99)} ms) when idle, so one connection alone could commit ~${int(commitsPerSecMax)} times/s. ` +
+      `Group commit made ${int(singleTx)} ingest transactions/s of ${dec(s.load.requests / Math.max(1, s.ingestTransactions), 1)} requests each in the single-event phase and ${dec(b.load.requests / Math.max(1, b.ingestTransactions), 2)} requests each in the batched one. ` +
+      `Of the time Postgres spent on ingest statements in the API-only phases, ${pct(walShareS)} (single events) and ${pct(walShareB)} (batches) was waiting on the WAL flush (\`IO:WalSync\` + \`LWLock:WALWrite\`)` +
+      (Number.isFinite(notifyShare) && notifyShare >= 1 ? ` and ${pct(notifyShare)} (single events) on \`Lock:object\`, the lock that lets only one NOTIFYing transaction commit at a time` : '') +
+      `; iowait stayed at ${pct(Math.max(b.cpu.systemIowait, s.cpu.systemIowait))}. On a disk with a slower fsync (network storage: milliseconds) this share grows and the group-commit writers become the ceiling for single events.`,
   );
 
   const ll = r.lightLatency;
   const l = r.latency;
   out.push(
-    `**Profile latency is mostly the Temporal hop, and grows with load.** At ${ll.rate} identifies/s the change was applied p50 ${msf(ll.result.dbApplied.p50)} ms after its ingest transaction started (p99 ${msf(ll.result.dbApplied.p99)} ms); ` +
-      `at ${l.rate}/s p50 ${msf(l.result.dbApplied.p50)} ms (p99 ${msf(l.result.dbApplied.p99)} ms). ` +
-      'That interval is outbox insert + NOTIFY → dispatcher LISTEN → `signalWithStart` → workflow task → activity task → `applyShardBatch`, the Postgres work being a few ms of it. ' +
-      (r.probesInstalled.batches && ll.probes.batches > 0
-        ? `Each wake-up is expensive: at ${ll.rate}/s, with ${dec(ll.probes.signals / ll.cpu.wallSeconds, 1)} signals and ${dec(ll.probes.batches / ll.cpu.wallSeconds, 1)} apply batches a second (${dec(ll.probes.applied / ll.probes.batches, 1)} changes each), the Temporal server used ${pct(ll.cpu.groups.temporal ?? 0)} of a core, ~${msf(((ll.cpu.groups.temporal ?? 0) / 100) * 1000 / (ll.probes.batches / ll.cpu.wallSeconds))} ms of its CPU per batch, and Homing ${pct(ll.cpu.groups.homing ?? 0)}. `
+    `**Profile latency.** At ${ll.rate} identifies/s the change was applied p50 ${msf(ll.result.dbApplied.p50)} ms after its ingest transaction started (p99 ${msf(ll.result.dbApplied.p99)} ms) and seen by the poller p50 ${msf(ll.result.pollObserved.p50)} ms after the send; ` +
+      `at ${l.rate}/s p50 ${msf(l.result.dbApplied.p50)} ms (p99 ${msf(l.result.dbApplied.p99)} ms), seen p50 ${msf(l.result.pollObserved.p50)} ms (p99 ${msf(l.result.pollObserved.p99)} ms). ` +
+      (r.probesInstalled.signals && r.probesInstalled.batches
+        ? `Temporal signals per apply batch: ${dec(ll.probes.signals / Math.max(1, ll.probes.batches), 2)} at ${ll.rate}/s and ${dec(l.probes.signals / Math.max(1, l.probes.batches), 2)} at ${l.rate}/s ` +
+          '(a signal means a Temporal round trip — signal, workflow task, activity task — before the apply starts; without one, a shard drain already running in the worker picked the change up). '
         : '') +
-      `At ${l.rate}/s the machine was ${pct(l.cpu.systemBusy)} busy (Homing ${pct(l.cpu.groups.homing ?? 0)}, Temporal ${pct(l.cpu.groups.temporal ?? 0)}, Postgres ${pct(l.cpu.groups.postgres ?? 0)}, load generator and poller ${pct(l.cpu.groups['load generator'] ?? 0)}).`,
+      `The HTTP answer itself took p50 ${msf(l.result.http.p50)} ms, p99 ${msf(l.result.http.p99)} ms at ${l.rate}/s; Homing's event loop was late p50 ${msf(l.cpu.loopDelay?.p50 ?? NaN)} ms / p99 ${msf(l.cpu.loopDelay?.p99 ?? NaN)} ms, the machine ${pct(l.cpu.systemBusy)} busy with ${pct(l.cpu.systemIowait)} iowait ` +
+      `(Homing ${pct(l.cpu.groups.homing ?? 0)}, Postgres ${pct(l.cpu.groups.postgres ?? 0)} of which autovacuum ${pct((l.cpu.roles['autovacuum worker']?.cpu ?? 0))}, checkpointer writing ${dec(l.cpu.roles.checkpointer?.writeMBs ?? 0, 1)} MB/s, Temporal ${pct(l.cpu.groups.temporal ?? 0)}, load generator and poller ${pct(l.cpu.groups['load generator'] ?? 0)}).`,
   );
 
   const drains = [b.drain, s.drain, r.apiOnly.drain].filter((d) => d.drained && d.backlog > 500);
   if (drains.length > 0) {
     const best = drains.reduce((x, y) => (x.backlog / x.ms >= y.backlog / y.ms ? x : y));
     out.push(
-      `**Applying profile changes is slower than accepting them.** A backlog builds under ingest load (${int(b.drain.backlog)} identifies after the batched phase, ${int(s.drain.backlog)} after the single-event one) and is applied at ~${int(best.backlog / (best.ms / 1000))} changes/s once ingest stops ` +
+      `**Apply throughput.** A backlog builds under ingest load (${int(b.drain.backlog)} identifies after the batched phase, ${int(s.drain.backlog)} after the single-event one) and is applied at ~${int(best.backlog / (best.ms / 1000))} changes/s once ingest stops ` +
         `(during that drain: Homing ${pct(best.cpu.groups.homing ?? 0)} of a core, Postgres ${pct(best.cpu.groups.postgres ?? 0)}, Temporal ${pct(best.cpu.groups.temporal ?? 0)}, machine ${pct(best.cpu.systemBusy)} busy). ` +
-        `So a sustained identify rate above that, or any heavy ingest, means profile latency of seconds to minutes, whatever the idle-path latency is.`,
+        `Each applied change cost ${dec(cpuPerEvent(best.cpu.groups.homing, best.backlog / (best.ms / 1000)), 0)} µs of Homing CPU and ${dec(cpuPerEvent(best.cpu.groups.postgres, best.backlog / (best.ms / 1000)), 0)} µs of Postgres CPU, and the apply transactions were ${pct(waitShare(best.cpu, 'apply', (w) => w.startsWith('idle in transaction')))} of their time idle in transaction, waiting for Homing to send the next query: ` +
+        'the apply is bound by round trips — about four small, unprepared statements per identify, each paying the pg client and event loop on Homing\'s side and parse, plan and execute on Postgres\'s — on a machine whose two cores that work nearly fills. ' +
+        `A sustained identify rate above that, or heavy ingest beside it, means a growing backlog: profile latency of seconds to minutes, whatever the light-load latency is.`,
     );
   }
   out.push(
@@ -435,7 +524,7 @@ export function renderReport(r: BenchReport): string {
       ['API-only phases', `${dec(set.apiOnlyMs / 1000, 0)} s each with the worker stopped (plus ${dec(set.profileMs / 1000, 0)} s of single events under the profiler), then the worker is restarted and applies the backlog`],
       ['bare Node phases', `${dec(set.bareWarmupMs / 1000, 0)} s warm-up, then ${dec(set.barePhaseMs / 1000, 0)} s measured`],
       ['identify → profile', `${set.lightLatencyRate}/s for ${dec(set.lightLatencyMs / 1000, 0)} s, then ${set.latencyRate}/s for ${dec(set.latencyMs / 1000, 0)} s, single identifies to \`/segment\`, open loop (sent on schedule whatever the responses do); a Postgres poll ${set.pollMs} ms after the previous one returned`],
-      ['probes', `counters wrapped around \`WorkflowClient.signalWithStart\` and \`applyShardBatch\` in the bench process (${r.probesInstalled.signals && r.probesInstalled.batches ? 'both installed' : `installed: ${JSON.stringify(r.probesInstalled)}`})`],
+      ['probes', `counters wrapped around \`WorkflowClient.signalWithStart\` and \`applyShardBatch\` in the bench process (${r.probesInstalled.signals && r.probesInstalled.batches ? 'both installed' : `installed: ${JSON.stringify(r.probesInstalled)}`}); a \`pg_stat_activity\` sampler (one query per 50 ms) and an event-loop delay histogram, also in Homing's process; CPU and I/O from \`/proc\``],
       ...(r.scale !== 1 ? [['BENCH_SCALE', `${r.scale} (shortened run: not representative)`]] : []),
     ],
   );
@@ -448,20 +537,10 @@ export function renderReport(r: BenchReport): string {
     ],
   );
 
-  const cpuHeader = ['phase', 'seconds', 'Homing (all threads)', 'Homing event loop thread', 'Postgres', 'Temporal', 'load generator', 'bare server', 'other processes', 'machine busy', 'iowait'];
-  const cpuTable = table(cpuHeader, [
-    cpuRow('Homing `/v1/batch`', r.batch.homing.cpu, cores),
-    cpuRow('… backlog drain after it', r.batch.homing.drain.cpu, cores),
-    cpuRow('Homing `/segment`', r.single.homing.cpu, cores),
-    cpuRow('… backlog drain after it', r.single.homing.drain.cpu, cores),
-    cpuRow('API only `/v1/batch`', r.apiOnly.batch.cpu, cores),
-    cpuRow('API only `/segment`', r.apiOnly.single.cpu, cores),
-    cpuRow('… backlog drain after the worker restart', r.apiOnly.drain.cpu, cores),
-    cpuRow('bare server, batch bodies', r.batch.bare.cpu, cores),
-    cpuRow('bare server, single bodies', r.single.bare.cpu, cores),
-    cpuRow(`identify → profile, ${r.lightLatency.rate}/s`, r.lightLatency.cpu, cores),
-    cpuRow(`identify → profile, ${r.latency.rate}/s`, r.latency.cpu, cores),
-  ]);
+  const cpuHeader = ['phase', 'seconds', 'Homing (all threads)', 'Homing event loop thread', 'Postgres', 'Temporal', 'load generator', 'bare server', 'Homing event-loop delay p50 / p99 (ms)', 'other processes', 'machine busy', 'iowait'];
+  const cpuTable = table(cpuHeader, phaseList(r).map(([name, cpu]) => cpuRow(name, cpu, cores)));
+
+  const roleTable = postgresRoleTable(r);
 
   return [
     '# Benchmarks',
@@ -503,7 +582,7 @@ export function renderReport(r: BenchReport): string {
     '',
     latencySection(r.lightLatency, r),
     latencySection(r.latency, r),
-    '- **`applied_at − received_at`** uses only the events row: `received_at` is `now()` of the ingest transaction (its start, after the request was read, validated and queued for a group-commit writer), `applied_at` is `now()` of the worker transaction that applied the change (its start, before the change commits). It is the pipeline\'s own delay: outbox → NOTIFY → dispatcher → Temporal signal → workflow → activity.',
+    '- **`applied_at − received_at`** uses only the events row: `received_at` is `now()` of the ingest transaction (its start, after the request was read, validated and queued for a group-commit writer), `applied_at` is `now()` of the worker transaction that applied the change (its start, before the change commits). It is the pipeline\'s own delay: outbox → NOTIFY → the worker\'s dispatcher → a shard drain (woken in-process when one is running, else started by a Temporal signal) → `applyShardBatch`.',
     "- **`applied_at` − HTTP send** adds the time from the client's send to the ingest transaction's start (same host, same system clock). It still ends at the start of the applying transaction, so it understates by that transaction's length.",
     `- **poll-observed** is when a client watching Postgres first saw the change committed: an upper bound, late by up to one poll interval (${r.settings.pollMs} ms) plus one poll query. The goal is judged on this one.`,
     '- The poll query adds `duplicate_of IS NULL` to `message_id = ANY($1)` so that Postgres can use the partial unique index on `message_id` instead of scanning the log.',
@@ -513,6 +592,22 @@ export function renderReport(r: BenchReport): string {
     `Percent of one core (${cores * 100} % = the whole machine), from \`/proc/<pid>/stat\` at the start and end of each phase; "machine busy" and "iowait" are percent of all cores from \`/proc/stat\`. "Homing (all threads)" is the one Node process with the API, the worker, the dispatcher and the Temporal SDK's native threads; its event loop thread is also shown alone. "other processes" is what the rest of the shared machine used.`,
     '',
     cpuTable,
+    '',
+    'Postgres by process role (CPU in % of one core; MB/s passed to `write()`, `wchar` in `/proc/<pid>/io`): backends run the queries and write WAL at commit; the checkpointer and background writer write dirty pages; autovacuum cleans up after the inserts, deletes and updates.',
+    '',
+    roleTable,
+    '',
+    '## Where Postgres backends wait',
+    '',
+    "`pg_stat_activity` sampled every 50 ms during each phase: the average number of Homing's backends in each state (like an active-session history). `idle in transaction (waiting for Homing)` is a backend inside a transaction whose next query Homing has not sent yet; `IO:WalSync` / `LWLock:WALWrite` are commits waiting for the WAL flush (the second queued behind another backend's flush); `Lock:object` at commit is the lock that serializes transactions that NOTIFY.",
+    '',
+    '**Ingest statements**',
+    '',
+    waitTable(r, 'ingest') ?? '(none sampled)',
+    '',
+    '**Profile apply transactions** (`applyShardBatch`)',
+    '',
+    waitTable(r, 'apply') ?? '(none sampled)',
     '',
     '## What limits it',
     '',

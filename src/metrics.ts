@@ -24,6 +24,11 @@ export const metrics = {
     labelNames: ['type'] as const,
     registers: [registry],
   }),
+  activeDrains: new client.Gauge({
+    name: 'homing_profile_drains_active',
+    help: 'Shard drains running in this worker',
+    registers: [registry],
+  }),
   applyBatchSeconds: new client.Histogram({
     name: 'homing_profile_batch_duration_seconds',
     help: 'Duration of one shard batch applying profile changes',

@@ -48,7 +48,8 @@ export async function storeEvents(pool: Pool, entries: LogEntry[]): Promise<Arra
   ];
   for (let attempt = 1; ; attempt++) {
     try {
-      const { rows } = await pool.query<{ logged: Array<[number, string]> }>(STORE_SQL, params);
+      // Named, so each connection parses and plans this statement once, not per request.
+      const { rows } = await pool.query<{ logged: Array<[number, string]> }>({ name: 'homing.store-events', text: STORE_SQL, values: params });
       const ids: Array<string | undefined> = new Array(entries.length).fill(undefined);
       for (const [ord, id] of rows[0]!.logged) ids[ord - 1] = id;
       return ids;

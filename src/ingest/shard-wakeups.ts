@@ -1,3 +1,5 @@
+import { metrics } from '../metrics';
+
 /**
  * In-process hand-off of outbox notifications to the shard activities running
  * in this worker, so a shard under steady load is drained without a Temporal
@@ -23,9 +25,11 @@ export class ShardWakeups {
   /** Runs a drain of `shard`; notifications arriving meanwhile are kept for it. */
   async hold<T>(shard: number, drain: () => Promise<T>): Promise<T> {
     this.draining.set(shard, (this.draining.get(shard) ?? 0) + 1);
+    metrics.activeDrains.inc();
     try {
       return await drain();
     } finally {
+      metrics.activeDrains.dec();
       const left = (this.draining.get(shard) ?? 1) - 1;
       if (left > 0) this.draining.set(shard, left);
       else this.draining.delete(shard);
