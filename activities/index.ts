@@ -2,10 +2,20 @@ import { Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import { applyShardBatch } from '../src/ingest/apply';
 import type { ShardWakeups } from '../src/ingest/shard-wakeups';
+import type { RunControl } from '../src/automations/runs';
+import { cancelOpenMessages } from '../src/db/messages';
+import { closeRunRow } from '../src/db/runs';
+import { inTransaction } from '../src/db/pool';
+import { sendMessage, type SendDeps } from '../src/messaging/send';
+import type { RunStatus, SendRequest } from '../workflows/types';
 
 export interface ActivityDeps {
   pool: Pool;
   wakeups: ShardWakeups;
+  runs: RunControl;
+  send: SendDeps;
+  /** Prefix of the workflow ids of runs (includes the task queue). */
+  workflowIdPrefix: string;
 }
 
 /** How long a drain waits for more work after its shard ran dry, and how long it may run at most. */
@@ -16,9 +26,10 @@ export const DRAIN_MAX_MS = 60_000;
 export function createActivities(deps: ActivityDeps) {
   return {
     /**
-     * Applies a shard's queued identify/group/alias events, batch after batch,
-     * then lingers briefly for more (woken in-process by the outbox listener),
-     * so steady traffic does not cost a Temporal round trip per batch.
+     * Applies a shard's queued events (profile changes, mapped tracks) batch
+     * after batch, starting and canceling the runs they call for, then lingers
+     * briefly for more (woken in-process by the outbox listener), so steady
+     * traffic does not cost a Temporal round trip per batch.
      */
     async drainProfileShard(shard: number): Promise<{ applied: number }> {
       const ctx = Context.current();
@@ -27,13 +38,29 @@ export function createActivities(deps: ActivityDeps) {
         let applied = 0;
         do {
           for (let more = true; more && !ctx.cancellationSignal.aborted; ) {
-            const batch = await applyShardBatch(deps.pool, shard);
+            const batch = await applyShardBatch(deps.pool, shard, { workflowIdPrefix: deps.workflowIdPrefix });
+            await deps.runs.apply(batch.runs);
             applied += batch.applied;
             more = batch.more;
             ctx.heartbeat({ applied });
           }
         } while (Date.now() < until && !ctx.cancellationSignal.aborted && (await deps.wakeups.waitForWork(shard, DRAIN_LINGER_MS, ctx.cancellationSignal)));
         return { applied };
+      });
+    },
+
+    /** Renders and sends one message of a run (see messaging/send.ts for why a retry never sends twice). */
+    async sendMessage(req: SendRequest) {
+      const ctx = Context.current();
+      const maxAttempts = ctx.info.retryPolicy?.maximumAttempts ?? 0;
+      return sendMessage(deps.send, req, { last: maxAttempts > 0 && ctx.info.attempt >= maxAttempts, heartbeat: () => ctx.heartbeat() });
+    },
+
+    /** Records how a run ended; a canceled run's messages still waiting for engagement become CANCELED. */
+    async closeRun(close: { runId: string; status: RunStatus; result?: unknown; error?: string }): Promise<void> {
+      await inTransaction(deps.pool, async (client) => {
+        await closeRunRow(client, close.runId, close.status, close.result ?? (close.error ? { error: close.error } : undefined));
+        if (close.status === 'canceled') await cancelOpenMessages(client, close.runId);
       });
     },
   };

@@ -104,7 +104,7 @@ async function main(argv: string[]): Promise<void> {
       shutdown.add(infra);
       const pool = await openDatabase(infra.databaseUrl, log);
       shutdown.add({ stop: () => pool.end() });
-      const deps = { config, pool, databaseUrl: infra.databaseUrl, temporalAddress: infra.temporalAddress, log };
+      const deps = { config, pool, databaseUrl: infra.databaseUrl, temporalAddress: infra.temporalAddress, temporalUiUrl: infra.temporalUiUrl, log };
       shutdown.add(await startWorker({ ...deps, onFatal: fatal }));
       const api = await startApi(deps);
       shutdown.add(api);

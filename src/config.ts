@@ -30,6 +30,7 @@ const envSchema = z.object({
   TEMPORAL_API_KEY: optional,
   TEMPORAL_TLS_CERT: optional,
   TEMPORAL_TLS_KEY: optional,
+  TEMPORAL_UI_URL: url('http://host:port').optional(),
   HOMING_API_KEY: optional,
   HOMING_ADMIN_TOKEN: optional,
   PUBLIC_URL: url('http://host:port').optional(),
@@ -83,6 +84,8 @@ export interface Config {
     taskQueue: string;
     apiKey?: string;
     tls?: { cert: string; key: string };
+    /** Where run links point; the embedded dev server's UI when unset. */
+    uiUrl?: string;
   };
   /** Every key Segment may authenticate with (several during a rotation). */
   apiKeys: string[];
@@ -158,6 +161,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       apiKey: env.TEMPORAL_API_KEY,
       tls: env.TEMPORAL_TLS_CERT && env.TEMPORAL_TLS_KEY ? { cert: env.TEMPORAL_TLS_CERT, key: env.TEMPORAL_TLS_KEY } : undefined,
+      uiUrl: env.TEMPORAL_UI_URL?.replace(/\/+$/, ''),
     },
     apiKeys,
     adminToken: env.HOMING_ADMIN_TOKEN ?? generated!.adminToken,

@@ -9,7 +9,10 @@ import { provisionTemporalBinary } from './embedded/temporal-binaries';
 import { startDevServer } from './embedded/temporal-server';
 import { IngestPipeline } from './ingest/pipeline';
 import { createApp } from './http/app';
-import { Dispatcher } from './automations/dispatcher';
+import { Dispatcher, workflowIdPrefix } from './automations/dispatcher';
+import { RunControl } from './automations/runs';
+import { createProviders } from './messaging/providers';
+import { ensureSearchAttributes } from './temporal/search-attributes';
 import { ShardWakeups } from './ingest/shard-wakeups';
 import { connectWorker, lazyClient } from './temporal/connection';
 import { createWorker } from './temporal/worker';
@@ -75,6 +78,8 @@ export interface ServiceDeps {
   pool: Pool;
   databaseUrl: string;
   temporalAddress: string;
+  /** The embedded dev server's UI, when there is one. */
+  temporalUiUrl?: string;
   log: Logger;
 }
 
@@ -96,6 +101,9 @@ export async function startApi(deps: ServiceDeps & { port?: number }): Promise<R
     adminToken: config.adminToken,
     log,
     version: VERSION,
+    runs: new RunControl({ pool, temporal, taskQueue: config.temporal.taskQueue, log }),
+    trackingSecret: config.trackingSecret,
+    temporalUiUrl: deps.temporalUiUrl ?? config.temporal.uiUrl,
   });
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
@@ -123,26 +131,35 @@ export async function startWorker(deps: ServiceDeps & { workflowBundlePath?: str
   const temporalConfig = { ...config.temporal, address: deps.temporalAddress };
   installTemporalLogging(log);
   const connection = await connectWorker(temporalConfig);
+  const temporal = lazyClient(temporalConfig);
+  await ensureSearchAttributes(temporal, config.temporal.namespace);
   const wakeups = new ShardWakeups();
+  const runs = new RunControl({ pool, temporal, taskQueue: config.temporal.taskQueue, log });
+  const providers = createProviders(config, pool);
   const worker = await createWorker({
-    wakeups,
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    pool,
     workflowBundlePath: deps.workflowBundlePath,
+    activities: {
+      pool,
+      wakeups,
+      runs,
+      workflowIdPrefix: workflowIdPrefix(config.temporal.taskQueue),
+      send: { pool, providers, emailFrom: config.email.from, publicUrl: config.publicUrl, trackingSecret: config.trackingSecret, log },
+    },
   });
   const running = worker.run().catch((err: unknown) => {
     log.error({ err }, 'Temporal worker stopped');
     deps.onFatal?.(err);
   });
-  const temporal = lazyClient(temporalConfig);
   const dispatcher = new Dispatcher({
     databaseUrl: deps.databaseUrl,
     pool,
     temporal,
     taskQueue: config.temporal.taskQueue,
     wakeups,
+    runs,
     log,
   });
   await dispatcher.start();
@@ -151,6 +168,7 @@ export async function startWorker(deps: ServiceDeps & { workflowBundlePath?: str
       await dispatcher.stop();
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
+      await providers.close();
       await connection.close().catch(() => undefined);
       await temporal.connection.close().catch(() => undefined);
     },

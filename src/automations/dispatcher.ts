@@ -5,9 +5,11 @@ import { OUTBOX_CHANNEL, pendingShards } from '../db/outbox';
 import { SHARD_COUNT } from '../ingest/shards';
 import type { ShardWakeups } from '../ingest/shard-wakeups';
 import type { Logger } from '../logger';
+import type { RunControl } from './runs';
 
-/** Includes the task queue, so deployments that share a namespace keep their own shards. */
-export const shardWorkflowId = (taskQueue: string, shard: number) => `homing:${taskQueue}:profile-shard-${shard}`;
+/** Workflow ids include the task queue, so deployments that share a namespace keep their own shards and runs. */
+export const workflowIdPrefix = (taskQueue: string) => `homing:${taskQueue}:`;
+export const shardWorkflowId = (taskQueue: string, shard: number) => `${workflowIdPrefix(taskQueue)}profile-shard-${shard}`;
 
 export interface DispatcherDeps {
   databaseUrl: string;
@@ -16,6 +18,8 @@ export interface DispatcherDeps {
   taskQueue: string;
   /** Drains running in this process take notifications directly. */
   wakeups: ShardWakeups;
+  /** Its sweep also retries run starts, cancels and engagement signals that failed. */
+  runs: RunControl;
   log: Logger;
   /** How often to look for queued work regardless of notifications. */
   sweepMs?: number;
@@ -94,6 +98,7 @@ export class Dispatcher {
   private async sweep(): Promise<void> {
     try {
       for (const shard of await pendingShards(this.deps.pool)) this.wake(shard);
+      await this.deps.runs.sweep();
     } catch (err) {
       this.deps.log.warn({ err }, 'outbox sweep failed');
     }

@@ -14,14 +14,31 @@ WITH input AS (
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::int[])
     WITH ORDINALITY AS t(message_id, type, event, user_id, anonymous_id, status, error, note, payload, shard, ord)
 ),
-firsts AS (SELECT DISTINCT ON (message_id) * FROM input ORDER BY message_id, ord),
+uniq AS (SELECT DISTINCT ON (message_id) * FROM input ORDER BY message_id, ord),
+-- A track event is mapped if a published mapping starts a run for it, a goal
+-- if one names it in cancelOn, and otherwise unmapped and not queued.
+routed AS (
+  SELECT u.*, (SELECT CASE WHEN count(*) = 0 THEN NULL
+                           WHEN bool_or(m.trigger_type = 'track' AND m.trigger_key = u.event) THEN 'mapped'
+                           ELSE 'canceled-run' END
+               FROM mappings m
+               WHERE m.status = 'published' AND ((m.trigger_type = 'track' AND m.trigger_key = u.event) OR m.cancel_on @> ARRAY[u.event])
+              ) AS track_status
+  FROM uniq u
+),
+firsts AS (
+  SELECT ord, message_id, type, event, user_id, anonymous_id, error, note, payload,
+    CASE WHEN type = 'track' AND status = 'unmapped' THEN COALESCE(track_status, 'unmapped') ELSE status END AS status,
+    CASE WHEN type = 'track' AND track_status IS NULL THEN NULL ELSE shard END AS shard
+  FROM routed
+),
 ins AS (
   INSERT INTO events (message_id, type, event, user_id, anonymous_id, status, error, note, payload)
   SELECT message_id, type, event, user_id, anonymous_id, status, error, note, payload FROM firsts ORDER BY ord
   ON CONFLICT (message_id) WHERE duplicate_of IS NULL DO NOTHING
   RETURNING id, message_id
 ),
-logged AS (SELECT f.ord, f.message_id, f.shard, ins.id FROM firsts f JOIN ins USING (message_id)),
+logged AS (SELECT f.ord, f.message_id, f.shard, f.status, ins.id FROM firsts f JOIN ins USING (message_id)),
 queued AS (
   INSERT INTO outbox (shard, event_id) SELECT shard, id FROM logged WHERE shard IS NOT NULL ORDER BY id
   RETURNING shard
@@ -35,12 +52,18 @@ dups AS (
   RETURNING 1
 ),
 notified AS (SELECT pg_notify($11, string_agg(DISTINCT shard::text, ',')) FROM queued HAVING count(*) > 0)
-SELECT (SELECT coalesce(json_agg(json_build_array(ord, id::text)), '[]') FROM logged) AS logged,
+SELECT (SELECT coalesce(json_agg(json_build_array(ord, id::text, status)), '[]') FROM logged) AS logged,
        (SELECT count(*) FROM dups) AS duplicates,
        (SELECT count(*) FROM notified) AS notified`;
 
-/** For each entry, in order: the id of its new log row, or undefined when it was logged as a duplicate. */
-export async function storeEvents(pool: Pool, entries: LogEntry[]): Promise<Array<string | undefined>> {
+export interface Stored {
+  id: string;
+  /** The status logged, which for track events depends on the published mappings. */
+  status: string;
+}
+
+/** For each entry, in order: its new log row, or undefined when it was logged as a duplicate. */
+export async function storeEvents(pool: Pool, entries: LogEntry[]): Promise<Array<Stored | undefined>> {
   const column = <K extends keyof LogEntry>(key: K) => entries.map((e) => e[key]);
   const params = [
     column('messageId'), column('type'), column('event'), column('userId'), column('anonymousId'),
@@ -49,10 +72,10 @@ export async function storeEvents(pool: Pool, entries: LogEntry[]): Promise<Arra
   for (let attempt = 1; ; attempt++) {
     try {
       // Named, so each connection parses and plans this statement once, not per request.
-      const { rows } = await pool.query<{ logged: Array<[number, string]> }>({ name: 'homing.store-events', text: STORE_SQL, values: params });
-      const ids: Array<string | undefined> = new Array(entries.length).fill(undefined);
-      for (const [ord, id] of rows[0]!.logged) ids[ord - 1] = id;
-      return ids;
+      const { rows } = await pool.query<{ logged: Array<[number, string, string]> }>({ name: 'homing.store-events', text: STORE_SQL, values: params });
+      const stored: Array<Stored | undefined> = new Array(entries.length).fill(undefined);
+      for (const [ord, id, status] of rows[0]!.logged) stored[ord - 1] = { id, status };
+      return stored;
     } catch (err) {
       // A concurrent request committed the same new messageId after this statement's snapshot was
       // taken, so its duplicate row found no original; run again and it will.
@@ -102,4 +125,10 @@ export async function listEvents(pool: Pool, f: EventFilter): Promise<EventRow[]
   params.push(f.limit);
   const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`;
   return (await pool.query<EventRow>(sql, params)).rows;
+}
+
+/** The logged payload of an event, by messageId. */
+export async function eventPayload(q: Pick<Pool, 'query'>, messageId: string): Promise<Record<string, unknown> | undefined> {
+  const { rows } = await q.query<{ payload: Record<string, unknown> }>('SELECT payload FROM events WHERE message_id = $1 AND duplicate_of IS NULL', [messageId]);
+  return rows[0]?.payload;
 }

@@ -93,6 +93,5 @@ export function adminRouter(deps: { pool: Pool; adminToken: string; routes: Rout
     return { groupId: g.group_id, traits: g.traits, members: g.members, createdAt: g.created_at.toISOString(), updatedAt: g.updated_at.toISOString() };
   });
 
-  router.use('/api', (req, _res, next) => next(new HttpError(404, `no route ${req.method} ${req.originalUrl}`)));
   return router;
 }

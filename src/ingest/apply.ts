@@ -1,7 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction, isUnavailable } from '../db/pool';
 import { completeBatch, takeBatch, type OutboxItem } from '../db/outbox';
-import { aliasSchema, groupSchema, identifySchema } from '../segment/schemas';
+import { aliasSchema, groupSchema, identifySchema, trackSchema } from '../segment/schemas';
+import { applyTrack, noRunWork, triggerRuns, type RunWork } from '../automations/triggers';
 import { applyAlias, applyIdentify } from './profiles';
 import { applyGroup } from './groups';
 import { metrics } from '../metrics';
@@ -13,13 +14,33 @@ export interface BatchResult {
   failed: number;
   /** The shard had a full batch, so more may be waiting. */
   more: boolean;
+  /** Runs to start and to cancel in Temporal, now that the batch is committed. */
+  runs: RunWork;
 }
 
-async function applyOne(client: PoolClient, item: OutboxItem): Promise<void> {
+export interface ApplyOptions {
+  /** Prefix of the workflow ids of the runs that events start. */
+  workflowIdPrefix: string;
+  limit?: number;
+}
+
+async function applyOne(client: PoolClient, item: OutboxItem, prefix: string, work: RunWork): Promise<void> {
   switch (item.type) {
-    case 'identify':
-      await applyIdentify(client, identifySchema.parse(item.payload));
+    case 'identify': {
+      const event = identifySchema.parse(item.payload);
+      const outcome = await applyIdentify(client, event);
+      const ctx = { userId: outcome.userId, messageId: event.messageId!, workflowIdPrefix: prefix };
+      if (outcome.created) await triggerRuns(client, { type: 'identify' }, { ...ctx, triggerEvent: 'identify' }, work);
+      for (const audience of outcome.enteredAudiences) {
+        await triggerRuns(client, { type: 'audience', audience }, { ...ctx, triggerEvent: `audience:${audience}` }, work);
+      }
       break;
+    }
+    case 'track': {
+      const event = trackSchema.parse(item.payload);
+      await applyTrack(client, { ...event, messageId: event.messageId! }, prefix, work);
+      break;
+    }
     case 'group':
       await applyGroup(client, groupSchema.parse(item.payload));
       break;
@@ -47,21 +68,26 @@ function isTransient(err: unknown): boolean {
  * must not block its shard forever: the batch is then redone with a savepoint
  * per event, and the failing one is marked with its error and skipped.
  */
-export async function applyShardBatch(pool: Pool, shard: number, limit = BATCH_SIZE): Promise<BatchResult> {
+export async function applyShardBatch(pool: Pool, shard: number, { workflowIdPrefix, limit = BATCH_SIZE }: ApplyOptions): Promise<BatchResult> {
   const end = metrics.applyBatchSeconds.startTimer();
   const run = (isolate: boolean) =>
     inTransaction(pool, async (client) => {
       const items = await takeBatch(client, shard, limit);
+      const runs = noRunWork();
       let failed = 0;
       for (const item of items) {
         if (!isolate) {
-          await applyOne(client, item);
+          await applyOne(client, item, workflowIdPrefix, runs);
           continue;
         }
         await client.query('SAVEPOINT item');
+        // Run work of an event rolled back to its savepoint must be forgotten with it.
+        const own = noRunWork();
         try {
-          await applyOne(client, item);
+          await applyOne(client, item, workflowIdPrefix, own);
           await client.query('RELEASE SAVEPOINT item');
+          runs.start.push(...own.start);
+          runs.cancel.push(...own.cancel);
         } catch (err) {
           if (isTransient(err)) throw err;
           await client.query('ROLLBACK TO SAVEPOINT item');
@@ -70,7 +96,7 @@ export async function applyShardBatch(pool: Pool, shard: number, limit = BATCH_S
         }
       }
       await completeBatch(client, items);
-      return { applied: items.length - failed, failed, more: items.length === limit };
+      return { applied: items.length - failed, failed, more: items.length === limit, runs };
     });
   try {
     return await run(false).catch((err: unknown) => {

@@ -4,7 +4,7 @@ import type { SegmentEvent } from '../segment/schemas';
 import { identifyTraits } from './traits';
 import { shardOf } from './shards';
 
-export type EventStatus = 'accepted' | 'mapped' | 'unmapped' | 'duplicate' | 'invalid';
+export type EventStatus = 'accepted' | 'mapped' | 'unmapped' | 'canceled-run' | 'duplicate' | 'invalid';
 
 /** One row of the event log, ready to be written. */
 export interface LogEntry {
@@ -18,11 +18,15 @@ export interface LogEntry {
   note: string | null;
   /** The event as received (plus a generated messageId), serialized once. */
   payload: string;
-  /** Set when the event changes a profile or group: the shard that applies it. */
+  /**
+   * The shard that applies the event in the user's order, for events that may
+   * change something: profile changes always, track events only when a
+   * published mapping names them (storeEvents decides that).
+   */
   shard: number | null;
 }
 
-const PROFILE_TYPES = new Set(['identify', 'group', 'alias']);
+const SHARDED_TYPES = new Set(['identify', 'group', 'alias', 'track']);
 
 function eventName(event: SegmentEvent): string | null {
   if (event.type === 'track') return event.event;
@@ -68,6 +72,6 @@ export function toLogEntry(raw: unknown): LogEntry {
     status: event.type === 'track' ? 'unmapped' : 'accepted',
     error: null,
     note: event.type === 'identify' ? (identifyTraits(event).note ?? null) : null,
-    shard: PROFILE_TYPES.has(event.type) && userKey ? shardOf(userKey) : null,
+    shard: SHARDED_TYPES.has(event.type) && userKey ? shardOf(userKey) : null,
   };
 }

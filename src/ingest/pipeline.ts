@@ -40,10 +40,12 @@ export class IngestPipeline {
   }
 
   private async write(entries: LogEntry[]): Promise<IngestResult[]> {
-    const ids = await storeEvents(this.pool, entries);
+    const stored = await storeEvents(this.pool, entries);
     return entries.map((e, i) => {
-      if (ids[i] === undefined) return { messageId: e.messageId, status: 'duplicate' };
-      return e.error ? { messageId: e.messageId, status: e.status, error: e.error } : { messageId: e.messageId, status: e.status };
+      const row = stored[i];
+      if (row === undefined) return { messageId: e.messageId, status: 'duplicate' };
+      const status = row.status as EventStatus;
+      return e.error ? { messageId: e.messageId, status, error: e.error } : { messageId: e.messageId, status };
     });
   }
 }

@@ -1,15 +1,12 @@
 import path from 'node:path';
 import { Worker, type NativeConnection } from '@temporalio/worker';
-import type { Pool } from 'pg';
-import { createActivities } from '../../activities';
-import type { ShardWakeups } from '../ingest/shard-wakeups';
+import { createActivities, type ActivityDeps } from '../../activities';
 
 export interface WorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  pool: Pool;
-  wakeups: ShardWakeups;
+  activities: ActivityDeps;
   /** A prebuilt workflow bundle (tests build one per run); otherwise workflows/ is bundled at start. */
   workflowBundlePath?: string;
 }
@@ -23,6 +20,6 @@ export function createWorker(opts: WorkerOptions): Promise<Worker> {
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ pool: opts.pool, wakeups: opts.wakeups }),
+    activities: createActivities(opts.activities),
   });
 }

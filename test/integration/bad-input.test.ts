@@ -10,6 +10,7 @@ import { startApi } from '../../src/services';
 import { createApp } from '../../src/http/app';
 import { IngestPipeline } from '../../src/ingest/pipeline';
 import { lazyClient } from '../../src/temporal/connection';
+import { RunControl } from '../../src/automations/runs';
 import { ADMIN_TOKEN, API_KEY, OLD_API_KEY, basic, post, startHoming, type TestHoming } from '../helpers/homing';
 import { tempDir } from '../helpers/servers';
 
@@ -208,14 +209,18 @@ describe('storage unavailable', () => {
 
 describe('overload', () => {
   it('past the in-flight limit answers 429 with Retry-After, and serves again once load drops', async () => {
+    const temporal = lazyClient({ ...homing.config.temporal, address: '127.0.0.1:1' });
+    const log = createLogger('silent');
     const app = createApp({
       pool: homing.pool,
       pipeline: new IngestPipeline(homing.pool),
-      temporal: lazyClient({ ...homing.config.temporal, address: '127.0.0.1:1' }),
+      temporal,
+      runs: new RunControl({ pool: homing.pool, temporal, taskQueue: 'unused', log }),
+      trackingSecret: 'unused',
       namespace: 'default',
       apiKeys: [API_KEY],
       adminToken: ADMIN_TOKEN,
-      log: createLogger('silent'),
+      log,
       version: 'test',
       maxInFlight: 1,
     });

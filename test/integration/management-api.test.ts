@@ -128,7 +128,24 @@ describe('health, metrics and OpenAPI', () => {
   it('/openapi.json documents every management route from the same schemas', async () => {
     const doc = (await (await fetch(`${homing.url}/openapi.json`)).json()) as any;
     expect(doc.openapi).toBe('3.0.3');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/api/events', '/api/groups/{groupId}', '/api/profiles/{userId}']);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/automations',
+      '/api/events',
+      '/api/groups/{groupId}',
+      '/api/mailbox',
+      '/api/mappings',
+      '/api/mappings/{id}',
+      '/api/messages',
+      '/api/messages/{id}',
+      '/api/profiles/{userId}',
+      '/api/runs',
+      '/api/runs/{id}',
+      '/api/runs/{id}/cancel',
+      '/api/templates',
+      '/api/templates/{id}',
+      '/api/templates/{id}/preview',
+      '/api/templates/{id}/publish',
+    ]);
     expect(Object.keys(doc.paths['/api/profiles/{userId}']).sort()).toEqual(['delete', 'get', 'post', 'put']);
     const params = doc.paths['/api/events'].get.parameters.map((p: { name: string }) => p.name);
     expect(params).toEqual(['status', 'type', 'userId', 'event', 'limit', 'cursor']);

@@ -24,15 +24,15 @@ it('two overlapping attempts on one shard apply each event once, in order', asyn
   const events = Array.from({ length: 30 }, (_, i) => identify(`overlap-${i}`, user, { step: i, [`s${i}`]: true }));
   await pipeline.ingest(events);
   // Two attempts at once, as when a retry starts while a slow first attempt still runs.
-  const [a, b] = await Promise.all([applyShardBatch(homing.pool, shard, 20), applyShardBatch(homing.pool, shard, 20)]);
-  const rest = await applyShardBatch(homing.pool, shard, 20);
+  const [a, b] = await Promise.all([applyShardBatch(homing.pool, shard, { workflowIdPrefix: 'test:', limit: 20 }), applyShardBatch(homing.pool, shard, { workflowIdPrefix: 'test:', limit: 20 })]);
+  const rest = await applyShardBatch(homing.pool, shard, { workflowIdPrefix: 'test:', limit: 20 });
   expect(a.applied + b.applied + rest.applied).toBe(30);
   expect(rest.more).toBe(false);
   const { rows } = await homing.pool.query("SELECT traits FROM profiles WHERE user_id = 'overlap-user'");
   expect(rows[0].traits.step).toBe(29);
   expect(Object.keys(rows[0].traits)).toHaveLength(31);
   // Another attempt finds nothing left to do.
-  expect(await applyShardBatch(homing.pool, shard)).toEqual({ applied: 0, failed: 0, more: false });
+  expect(await applyShardBatch(homing.pool, shard, { workflowIdPrefix: 'test:' })).toEqual({ applied: 0, failed: 0, more: false, runs: { start: [], cancel: [] } });
 });
 
 it('an event that cannot be applied is marked with its error and does not block its shard', async () => {
@@ -47,7 +47,7 @@ it('an event that cannot be applied is marked with its error and does not block 
   await homing.pool.query('INSERT INTO outbox (shard, event_id) VALUES ($1, $2)', [shard, poison.rows[0].id]);
   await pipeline.ingest([identify('after-poison', user, { b: 2 })]);
 
-  const result = await applyShardBatch(homing.pool, shard);
+  const result = await applyShardBatch(homing.pool, shard, { workflowIdPrefix: 'test:' });
   expect(result).toMatchObject({ applied: 2, failed: 1 });
   const { rows } = await homing.pool.query("SELECT traits FROM profiles WHERE user_id = 'poison-user'");
   expect(rows[0].traits).toEqual({ a: 1, b: 2 });

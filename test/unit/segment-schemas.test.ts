@@ -180,7 +180,7 @@ describe("Segment's Event Tester payloads", () => {
     expect(event.properties).toEqual({ property1: 1, property2: 'test', property3: true });
   });
 
-  test('the track becomes an unmapped log entry without a shard', () => {
+  test('the track becomes an unmapped log entry, with its user\'s shard in case a mapping names it', () => {
     const entry = toLogEntry(JSON.parse(TESTER_TRACK));
     expect(entry).toEqual({
       messageId: 'segment-test-message-a8rmf',
@@ -192,7 +192,7 @@ describe("Segment's Event Tester payloads", () => {
       error: null,
       note: null,
       payload: expect.any(String) as unknown as string,
-      shard: null,
+      shard: shardOf('test-user-cqw3gr'),
     });
     const payload = JSON.parse(entry.payload) as Record<string, unknown>;
     expect(payload).toEqual(JSON.parse(TESTER_TRACK));
@@ -228,7 +228,7 @@ describe('Segment Spec example payloads', () => {
     });
   });
 
-  test('track: unmapped, named by its event, no shard', () => {
+  test('track: unmapped until a mapping names it, named by its event, on its user\'s shard', () => {
     const entry = toLogEntry(SPEC.track);
     expect(entry).toMatchObject({
       messageId: 'ajs-f8ca1e4de5024d9430b3928bd8ac6b96',
@@ -238,7 +238,7 @@ describe('Segment Spec example payloads', () => {
       anonymousId: '23adfd82-aa0f-45a7-a756-24f2a7a4c895',
       status: 'unmapped',
       error: null,
-      shard: null,
+      shard: shardOf('AiUGstSDIg'),
     });
   });
 

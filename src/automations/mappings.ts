@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import type { PoolClient } from 'pg';
+import { getPublishedTemplate } from '../db/templates';
+import type { MappingDefinition } from '../db/mappings';
+import type { TemplateRef } from '../../workflows/types';
+import { catalog, findAutomation } from './catalog';
+
+type Queryable = Pick<PoolClient, 'query'>;
+
+/** Why a mapping cannot be saved; the management API answers it with 400. */
+export class MappingError extends Error {
+  constructor(
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Checks a mapping against the catalog: the automation exists, its parameters
+ * fit its schema (defaults filled in), and a published mapping names
+ * published templates of the right channel. Returns the definition to store.
+ */
+export async function validateMapping(q: Queryable, d: MappingDefinition): Promise<MappingDefinition> {
+  const automation = findAutomation(d.automation);
+  if (!automation) throw new MappingError(`unknown automation "${d.automation}"; the catalog has: ${catalog.map((a) => a.id).join(', ')}`);
+  const parsed = automation.params.safeParse(d.params);
+  if (!parsed.success) throw new MappingError(`params do not fit automation "${automation.id}": ${z.prettifyError(parsed.error)}`, parsed.error.issues);
+  if (d.status === 'published') await resolveTemplates(q, automation.id, parsed.data);
+  return { ...d, params: parsed.data };
+}
+
+/** The published version of every template a run's parameters name, as the run will pin them. */
+export async function resolveTemplates(q: Queryable, automationId: string, params: Record<string, unknown>): Promise<Record<string, TemplateRef>> {
+  const automation = findAutomation(automationId)!;
+  const refs: Record<string, TemplateRef> = {};
+  for (const { param, channel } of automation.templates(params)) {
+    const id = String(params[param]);
+    const template = await getPublishedTemplate(q, id);
+    if (!template) throw new MappingError(`${param}: template "${id}" does not exist or has no published version`);
+    if (template.channel !== channel) throw new MappingError(`${param}: template "${id}" is a ${template.channel} template; this parameter needs ${channel}`);
+    refs[param] = { id, version: template.version };
+  }
+  return refs;
+}

@@ -1,0 +1,98 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Pool } from 'pg';
+import { getRun, markStarted, requestRunCancel, unfinishedRuns } from '../db/runs';
+import { pendingSignals, signalDelivered } from '../db/messages';
+import type { Logger } from '../logger';
+import { runSearchAttributes } from '../temporal/search-attributes';
+import { engagementSignal } from '../../workflows/signals';
+import type { Engagement } from '../../workflows/types';
+import { findAutomation } from './catalog';
+import type { RunWork } from './triggers';
+
+export interface RunControlDeps {
+  pool: Pool;
+  temporal: Client;
+  taskQueue: string;
+  log: Logger;
+}
+
+/** Calls on a workflow that has closed (or never existed) have nothing left to do. */
+const isGone = (err: unknown) => err instanceof WorkflowNotFoundError;
+
+/**
+ * Everything Homing asks of run workflows in Temporal: start, cancel, deliver
+ * engagement. Each call is idempotent, and whatever fails stays recorded in
+ * Postgres (a pending run, a cancel request, an undelivered signal) for the
+ * sweep to do again, so a Temporal outage delays runs but loses none.
+ */
+export class RunControl {
+  constructor(private readonly deps: RunControlDeps) {}
+
+  /** Does the Temporal part of what a committed batch of events decided. Failures are left to the sweep. */
+  async apply(work: RunWork): Promise<void> {
+    await Promise.all([...work.start.map((id) => this.start(id)), ...work.cancel.map((id) => this.cancelWorkflow(id))]).catch((err: unknown) =>
+      this.deps.log.warn({ err }, 'run start or cancel deferred to the sweep'),
+    );
+  }
+
+  async start(id: string): Promise<void> {
+    const run = await getRun(this.deps.pool, id);
+    if (run?.status !== 'pending') return;
+    const automation = findAutomation(run.automation);
+    if (!automation) throw new Error(`run ${id}: automation "${run.automation}" is not in this build's catalog`);
+    try {
+      await this.deps.temporal.workflow.start(automation.workflowType, {
+        workflowId: id,
+        taskQueue: this.deps.taskQueue,
+        args: [run.input],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: runSearchAttributes({ userId: run.user_id, mapping: run.mapping_id, automation: run.automation }),
+      });
+    } catch (err) {
+      // Started before (this is a retry): one run per id, whatever happens.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    // Canceled while it was being started: cancel what was just started.
+    if (!(await markStarted(this.deps.pool, id))) await this.cancelWorkflow(id);
+  }
+
+  /** Cancels a run: at once if it has not started, through its workflow otherwise. False if it had already ended. */
+  async cancel(id: string): Promise<boolean> {
+    const status = await requestRunCancel(this.deps.pool, id);
+    if (status === 'running') await this.cancelWorkflow(id);
+    return status !== undefined;
+  }
+
+  private async cancelWorkflow(id: string): Promise<void> {
+    await this.deps.temporal.workflow
+      .getHandle(id)
+      .cancel()
+      .catch((err: unknown) => {
+        if (!isGone(err)) throw err;
+      });
+  }
+
+  /** Delivers an open or click to the run that owns the message; false when it could not be delivered now. */
+  async signal(runId: string, engagement: Engagement, timelineEventId: string): Promise<boolean> {
+    try {
+      await this.deps.temporal.workflow.getHandle(runId).signal(engagementSignal, engagement);
+    } catch (err) {
+      if (!isGone(err)) {
+        this.deps.log.warn({ err, runId, messageId: engagement.messageId }, 'engagement signal deferred to the sweep');
+        return false;
+      }
+    }
+    await signalDelivered(this.deps.pool, timelineEventId);
+    return true;
+  }
+
+  /** Retries what earlier attempts left undone. */
+  async sweep(): Promise<void> {
+    for (const run of await unfinishedRuns(this.deps.pool, 5_000)) {
+      await (run.status === 'pending' ? this.start(run.id) : this.cancelWorkflow(run.id));
+    }
+    for (const s of await pendingSignals(this.deps.pool, 5_000)) {
+      await this.signal(s.run_id, { messageId: s.message_id, kind: s.kind === 'CLICKED' ? 'clicked' : 'opened' }, s.id);
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import type { PoolClient } from 'pg';
+import { mappingsCanceledBy, mappingsTriggeredBy, type Trigger } from '../db/mappings';
+import { resolveProfileId } from '../db/profiles';
+import { insertRun, requestCancel } from '../db/runs';
+import { resolveTemplates } from './mappings';
+import type { RunInput } from '../../workflows/types';
+
+/** Temporal work that a batch of events produced, to be done once the batch is committed. */
+export interface RunWork {
+  start: string[];
+  cancel: string[];
+}
+
+export const noRunWork = (): RunWork => ({ start: [], cancel: [] });
+
+export interface TriggerContext {
+  /** The profile the run is for. */
+  userId: string;
+  messageId: string;
+  /** How the trigger shows in the run list: the track event's name, `identify`, or `audience:<key>`. */
+  triggerEvent: string;
+  /** Prefix of workflow ids, so several installations can share a Temporal namespace. */
+  workflowIdPrefix: string;
+}
+
+/** The Temporal workflow id, and Homing's run id, of the run a mapping starts for a triggering event. */
+export const runIdFor = (prefix: string, mappingId: string, messageId: string) => `${prefix}run:${mappingId}:${messageId}`;
+
+/**
+ * Records a pending run for every published mapping the trigger matches, with
+ * the mapping version and template versions of this moment. One run per
+ * (mapping, messageId): a redelivered or re-applied event adds nothing.
+ */
+export async function triggerRuns(client: PoolClient, trigger: Trigger, ctx: TriggerContext, work: RunWork): Promise<void> {
+  for (const mapping of await mappingsTriggeredBy(client, trigger)) {
+    const runId = runIdFor(ctx.workflowIdPrefix, mapping.id, ctx.messageId);
+    const input: RunInput<Record<string, unknown>> = {
+      runId,
+      userId: ctx.userId,
+      automation: mapping.automation,
+      params: mapping.params,
+      templates: await resolveTemplates(client, mapping.automation, mapping.params),
+    };
+    const created = await insertRun(client, {
+      id: runId,
+      mapping_id: mapping.id,
+      mapping_version: mapping.version,
+      automation: mapping.automation,
+      user_id: ctx.userId,
+      trigger_message_id: ctx.messageId,
+      trigger_event: ctx.triggerEvent,
+      input,
+    });
+    if (created) work.start.push(runId);
+  }
+}
+
+/** A track event: starts the runs it is mapped to and cancels the user's runs that it is a goal of. */
+export async function applyTrack(
+  client: PoolClient,
+  event: { event: string; messageId: string; userId?: string; anonymousId?: string },
+  workflowIdPrefix: string,
+  work: RunWork,
+): Promise<void> {
+  const id = (event.userId ?? event.anonymousId)!;
+  const userId = (await resolveProfileId(client, id)) ?? id;
+  const canceled = await mappingsCanceledBy(client, event.event);
+  if (canceled.length > 0) work.cancel.push(...(await requestCancel(client, userId, canceled)));
+  await triggerRuns(client, { type: 'track', event: event.event }, { userId, messageId: event.messageId, triggerEvent: event.event, workflowIdPrefix }, work);
+}

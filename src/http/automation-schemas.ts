@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { MESSAGE_STATUSES } from '../messaging/status';
+
+/** Request and response shapes of the automation routes: catalog, mappings, runs, messages, mailbox. */
+
+const name = z.string().min(1).max(200);
+const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'ids are 1–100 letters, digits, ".", "_" or "-"');
+
+export const automationList = z.object({
+  automations: z.array(z.object({ id: z.string(), description: z.string(), parameters: z.record(z.string(), z.unknown()).describe('JSON Schema') })),
+});
+
+export const trigger = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('track'), event: name.describe('the track event name') }),
+  z.object({ type: z.literal('identify').describe("a user's first identify") }),
+  z.object({ type: z.literal('audience'), audience: name.describe('the Engage audience key; triggers on entry') }),
+]);
+
+export const mappingBody = z.object({
+  name,
+  status: z.enum(['draft', 'published']).default('draft').describe('only published mappings start runs'),
+  trigger,
+  automation: z.string().min(1),
+  params: z.record(z.string(), z.unknown()).default({}),
+  cancelOn: z.array(name).default([]).describe('track event names that cancel the user’s running runs of this mapping'),
+});
+export const newMappingBody = mappingBody.extend({ id: id.optional() });
+
+export const mapping = mappingBody.extend({ id: z.string(), version: z.number().int(), createdAt: z.string(), updatedAt: z.string() });
+export const mappingList = z.object({ mappings: z.array(mapping) });
+
+export const RUN_STATUSES = ['pending', 'running', 'completed', 'canceled', 'failed'] as const;
+export const runsQuery = z.object({
+  userId: z.string().min(1).optional(),
+  status: z.enum(RUN_STATUSES).optional(),
+  mappingId: z.string().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+const message = z.object({
+  id: z.string(),
+  runId: z.string(),
+  step: z.string(),
+  userId: z.string(),
+  channel: z.enum(['email', 'sms']),
+  provider: z.string(),
+  template: z.object({ id: z.string(), version: z.number().int() }),
+  recipient: z.string().nullable(),
+  status: z.enum(MESSAGE_STATUSES),
+  reason: z.string().nullable(),
+  providerMessageId: z.string().nullable(),
+  statusTimes: z.record(z.string(), z.string()).describe('when each status was reached'),
+  createdAt: z.string(),
+});
+export const messageDetail = message.extend({
+  content: z.record(z.string(), z.string()).nullable().describe('what was sent, with tracking'),
+  links: z.array(z.string()).describe('the original URLs behind the click links, by index'),
+  timeline: z.array(z.object({ kind: z.string(), source: z.string(), detail: z.record(z.string(), z.unknown()), at: z.string() })),
+});
+export type MessageJson = z.output<typeof message>;
+
+export const run = z.object({
+  id: z.string().describe('also the Temporal workflow id'),
+  mapping: z.object({ id: z.string(), version: z.number().int() }),
+  automation: z.string(),
+  userId: z.string(),
+  trigger: z.object({ event: z.string(), messageId: z.string() }),
+  status: z.enum(RUN_STATUSES),
+  result: z.unknown(),
+  cancelRequestedAt: z.string().nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  closedAt: z.string().nullable(),
+  temporalUiUrl: z.string().nullable().describe('the run in the Temporal UI'),
+});
+export const runList = z.object({ runs: z.array(run) });
+export const runDetail = run.extend({ input: z.record(z.string(), z.unknown()), messages: z.array(message) });
+
+export const messagesQuery = z.object({ userId: z.string().min(1).optional(), runId: z.string().min(1).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) });
+export const messageList = z.object({ messages: z.array(message) });
+
+export const mailboxQuery = z.object({
+  channel: z.enum(['email', 'sms']).optional(),
+  to: z.string().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});

@@ -1,0 +1,28 @@
+import express from 'express';
+import type { Pool } from 'pg';
+import type { RunControl } from '../automations/runs';
+import { recordEngagement } from '../messaging/engagement';
+import { verifyToken } from '../messaging/tracking';
+import { HttpError } from './errors';
+
+/** A transparent 1×1 GIF. */
+const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+
+/** The open pixel and click redirect behind every tracked message: `/t/o/<token>`, `/t/c/<token>`. */
+export function trackingRouter(deps: { pool: Pool; runs: RunControl; trackingSecret: string }): express.Router {
+  const router = express.Router();
+  const handle = (kind: 'o' | 'c'): express.RequestHandler => async (req, res) => {
+    const token = verifyToken(deps.trackingSecret, req.params.token as string);
+    // A token of the other kind (a pixel token used as a click) is as unknown as a forged one.
+    if (!token || token.k !== kind) throw new HttpError(404, 'unknown tracking link');
+    const meta = { userAgent: req.get('user-agent') ?? null, ip: req.ip ?? null };
+    const result = await recordEngagement(deps.pool, deps.runs, token, meta);
+    if (!result.found) throw new HttpError(404, 'unknown tracking link');
+    res.set('cache-control', 'no-store, max-age=0');
+    if (result.redirectTo) res.redirect(302, result.redirectTo);
+    else res.type('image/gif').send(PIXEL);
+  };
+  router.get('/t/o/:token', handle('o'));
+  router.get('/t/c/:token', handle('c'));
+  return router;
+}

@@ -1,0 +1,67 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { EmailProvider, OutgoingEmail, SendResult } from './types';
+import { ProviderError } from './types';
+
+/** Failures that another attempt cannot fix when the server gave no reply code. */
+const PERMANENT_CODES = new Set(['EENVELOPE', 'EMESSAGE', 'ECONFIG', 'EAUTH', 'ENOAUTH', 'EMAXRECIPIENTS']);
+
+/**
+ * The Message-ID of a Homing message: derived from the idempotency key, so a
+ * resend after a crash carries the same id and receivers can recognise it.
+ * Characters outside RFC 5322 atext are percent-encoded (and `%` itself, to
+ * keep the mapping one-to-one).
+ */
+export function smtpMessageId(messageId: string): string {
+  const local = messageId.replace(/[^A-Za-z0-9!#$&'*+\-/=?^_`{|}~.]/gu, (c) =>
+    [...Buffer.from(c)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+  );
+  return `<${local}@homing>`;
+}
+
+/** SMTP 5xx replies are permanent; 4xx replies and connection trouble are worth another attempt. */
+export function classifySmtpError(err: unknown): ProviderError {
+  const e = err as { message?: string; code?: string; responseCode?: number };
+  const message = `SMTP: ${e.message ?? String(err)}`;
+  if (typeof e.responseCode === 'number') return new ProviderError(message, e.responseCode < 500, e.responseCode);
+  return new ProviderError(message, !PERMANENT_CODES.has(e.code ?? ''));
+}
+
+export class SmtpEmailProvider implements EmailProvider {
+  readonly name = 'smtp';
+  private readonly transport: Transporter;
+
+  constructor(smtpUrl: string) {
+    this.transport = nodemailer.createTransport({
+      url: smtpUrl,
+      pool: true,
+      // Defaults (2 min to connect, 10 min of silence) would hold an activity far past its timeout.
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 60_000,
+      dnsTimeout: 10_000,
+    });
+  }
+
+  async send(mail: OutgoingEmail): Promise<SendResult> {
+    const messageId = smtpMessageId(mail.messageId);
+    try {
+      await this.transport.sendMail({
+        messageId,
+        from: mail.from,
+        to: mail.to,
+        subject: mail.subject,
+        html: mail.html,
+        text: mail.text,
+        headers: { 'X-Homing-Message-Id': mail.messageId },
+      });
+    } catch (err) {
+      throw classifySmtpError(err);
+    }
+    return { providerMessageId: messageId };
+  }
+
+  /** Closes the pooled connections. */
+  close(): void {
+    this.transport.close();
+  }
+}

@@ -1,0 +1,128 @@
+import crypto from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Pool } from 'pg';
+import { eventPayload } from '../db/events';
+import { latestGroupTraits } from '../db/groups';
+import { addTimelineEntry, ensureMessage, recordStatus, startSend } from '../db/messages';
+import { getProfile } from '../db/profiles';
+import { getRun } from '../db/runs';
+import { getTemplateVersion } from '../db/templates';
+import { contactOf } from '../ingest/traits';
+import type { Logger } from '../logger';
+import type { SendOutcome, SendRequest } from '../../workflows/types';
+import { ProviderError, type EmailProvider, type SmsProvider } from './providers/types';
+import { renderTemplate, TemplateError, type TemplateContext } from './templates';
+import { addTracking } from './tracking-content';
+
+export interface SendDeps {
+  pool: Pool;
+  providers: { email: EmailProvider; sms: SmsProvider };
+  emailFrom: string;
+  publicUrl: string;
+  trackingSecret: string;
+  log: Logger;
+}
+
+export interface SendAttempt {
+  /** The activity will not be retried after this attempt. */
+  last: boolean;
+  /** Keeps the activity alive while a slow provider works. */
+  heartbeat(): void;
+}
+
+/** Short and deterministic: the same run step always makes the same message, whose id is the provider idempotency key. */
+export function messageIdFor(runId: string, step: string): string {
+  return `msg_${crypto.createHash('sha256').update(`${runId}\n${step}`).digest('base64url').slice(0, 22)}`;
+}
+
+async function whileHeartbeating<T>(work: Promise<T>, heartbeat: () => void): Promise<T> {
+  const timer = setInterval(heartbeat, 2_000);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function templateContext(pool: Pool, userId: string, traits: Record<string, unknown>, triggerMessageId: string): Promise<TemplateContext> {
+  const event = (await eventPayload(pool, triggerMessageId)) ?? {};
+  const data = (event.properties ?? event.traits ?? {}) as Record<string, unknown>;
+  return { profile: { ...traits, userId }, data, group: await latestGroupTraits(pool, userId), event };
+}
+
+/**
+ * One send of a run step, safe to repeat: the message row is made once, a
+ * message already sent is not sent again, and the provider gets the message id
+ * as idempotency key. The content is stored (and the send marked started)
+ * before the provider is called, so a retry after a crash in between is seen
+ * and logged on the timeline; providers dedupe it by the key (Twilio's
+ * idempotency token, the mailbox's unique message id, SMTP's Message-ID).
+ */
+export async function sendMessage(deps: SendDeps, req: SendRequest, attempt: SendAttempt): Promise<SendOutcome> {
+  const { pool } = deps;
+  const run = await getRun(pool, req.runId);
+  if (!run) throw ApplicationFailure.nonRetryable(`run ${req.runId} is not recorded`, 'UnknownRun');
+  const provider = req.channel === 'email' ? deps.providers.email : deps.providers.sms;
+  const id = messageIdFor(req.runId, req.step);
+  const message = await ensureMessage(pool, {
+    id,
+    run_id: run.id,
+    step: req.step,
+    user_id: run.user_id,
+    channel: req.channel,
+    provider: provider.name,
+    template_id: req.template.id,
+    template_version: req.template.version,
+  });
+  if (message.status === 'UNDELIVERABLE' || message.status === 'CANCELED') return { status: 'undeliverable', reason: message.reason ?? message.status };
+  if (message.status !== 'ENQUEUED') return { status: 'sent', messageId: id };
+
+  const profile = await getProfile(pool, run.user_id);
+  const contact = contactOf(profile?.traits ?? {});
+  const address = req.channel === 'email' ? contact.email : contact.phone;
+  if (!address) {
+    if (!req.finalContactCheck) return { status: 'no-contact', messageId: id };
+    await recordStatus(pool, id, { status: 'UNDELIVERABLE', reason: 'no-contact', source: 'homing', detail: { channel: req.channel } });
+    return { status: 'undeliverable', reason: 'no-contact' };
+  }
+
+  const template = await getTemplateVersion(pool, req.template.id, req.template.version);
+  if (template?.channel !== req.channel) {
+    return fail(pool, id, 'failed', `template ${req.template.id} version ${req.template.version} does not exist as an ${req.channel} template`, 'TemplateMissing');
+  }
+  let content: Record<string, string>;
+  try {
+    const rendered = renderTemplate(req.channel, template.content, await templateContext(pool, run.user_id, profile?.traits ?? {}, run.trigger_message_id));
+    content = rendered as unknown as Record<string, string>;
+  } catch (err) {
+    if (err instanceof TemplateError) return fail(pool, id, 'failed', err.message, 'TemplateRenderError');
+    throw err;
+  }
+  const tracked = addTracking(req.channel, content, id, deps);
+  if (await startSend(pool, id, address, tracked.content, tracked.links)) {
+    await addTimelineEntry(pool, id, 'send-retried', { note: 'an earlier attempt may have reached the provider; sent again with the same idempotency key' });
+  }
+
+  try {
+    const sent = await whileHeartbeating(
+      req.channel === 'email'
+        ? deps.providers.email.send({ messageId: id, to: address, from: deps.emailFrom, subject: tracked.content.subject ?? '', html: tracked.content.html, text: tracked.content.text })
+        : deps.providers.sms.send({ messageId: id, to: address, text: tracked.content.text ?? '' }),
+      attempt.heartbeat,
+    );
+    await recordStatus(pool, id, { status: 'SENT', source: provider.name, providerMessageId: sent.providerMessageId, detail: { providerMessageId: sent.providerMessageId } });
+    return { status: 'sent', messageId: id };
+  } catch (err) {
+    if (!(err instanceof ProviderError)) throw err;
+    // A provider's refusal (4xx) is final; its outages are retried until the last attempt.
+    if (!err.retryable) return fail(pool, id, 'failed', err.message, 'ProviderRejected');
+    if (attempt.last) return fail(pool, id, 'provider-error', err.message, 'ProviderUnavailable');
+    throw err;
+  }
+}
+
+/** Marks the message UNDELIVERABLE and fails the activity for good (a typed, non-retryable failure). */
+async function fail(pool: Pool, id: string, reason: string, error: string, type: string): Promise<never> {
+  await recordStatus(pool, id, { status: 'UNDELIVERABLE', reason, source: 'homing', detail: { error } });
+  throw ApplicationFailure.nonRetryable(error, type);
+}

@@ -1,0 +1,15 @@
+/** Message statuses. Engagement only moves forward; UNDELIVERABLE and CANCELED end a message that was not engaged with. */
+export const MESSAGE_STATUSES = ['ENQUEUED', 'SENT', 'DELIVERED', 'OPENED', 'CLICKED', 'UNDELIVERABLE', 'CANCELED'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+const PROGRESS: MessageStatus[] = ['ENQUEUED', 'SENT', 'DELIVERED', 'OPENED', 'CLICKED'];
+
+/** The statuses a message may be in for `to` to replace them: a late `delivered` after `opened` changes nothing. */
+export function statusesBefore(to: MessageStatus): MessageStatus[] {
+  const rank = PROGRESS.indexOf(to);
+  if (rank >= 0) return PROGRESS.slice(0, rank);
+  return ['ENQUEUED', 'SENT', 'DELIVERED'];
+}
+
+export const UNDELIVERABLE_REASONS = ['bounced', 'failed', 'no-contact', 'provider-error', 'unsubscribed'] as const;
+export type UndeliverableReason = (typeof UNDELIVERABLE_REASONS)[number];

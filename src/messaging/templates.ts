@@ -1,0 +1,135 @@
+import { Liquid, type Template } from 'liquidjs';
+import { z } from 'zod';
+
+/** Message templates: Liquid over `{ profile, data, group, event }`, one source string per content field. */
+
+export const CHANNELS = ['email', 'sms'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const emailContentSchema = z
+  .strictObject({
+    subject: z.string().min(1),
+    html: z.string().optional(),
+    text: z.string().optional(),
+  })
+  .refine((c) => c.html !== undefined || c.text !== undefined, { message: 'email content needs html or text (or both)' });
+
+export const smsContentSchema = z.strictObject({ text: z.string().min(1) });
+
+export type EmailContent = z.infer<typeof emailContentSchema>;
+export type SmsContent = z.infer<typeof smsContentSchema>;
+export type TemplateContent = EmailContent | SmsContent;
+export type ContentOf<C extends Channel> = { email: EmailContent; sms: SmsContent }[C];
+
+export function contentSchema<C extends Channel>(channel: C): z.ZodType<ContentOf<C>> {
+  return (channel === 'email' ? emailContentSchema : smsContentSchema) as unknown as z.ZodType<ContentOf<C>>;
+}
+
+export interface TemplateContext {
+  profile: Record<string, unknown>;
+  data: Record<string, unknown>;
+  group: Record<string, unknown> | null;
+  event: Record<string, unknown>;
+}
+
+/** A template field that does not parse or render; the message names the field and Liquid's problem with its line and column. */
+export class TemplateError extends Error {
+  override readonly name = 'TemplateError';
+
+  constructor(
+    readonly field: string,
+    problem: string,
+  ) {
+    super(`template field "${field}": ${problem}`);
+  }
+}
+
+// Bounds so that one template cannot stall the worker, which renders synchronously.
+const PARSE_LIMIT = 1_000_000; // characters per field
+const RENDER_LIMIT_MS = 500; // per field
+const MEMORY_LIMIT = 10_000_000; // liquidjs allocation units (string lengths, array sizes)
+const CACHE_BUDGET = 8_000_000; // characters of cached template source per engine
+
+class Engine {
+  private readonly liquid: Liquid;
+  // Insertion order doubles as recency: a hit is moved to the end, eviction takes the front.
+  private readonly cache = new Map<string, Template[]>();
+  private cachedChars = 0;
+
+  constructor(escapeOutput: boolean) {
+    this.liquid = new Liquid({
+      strictVariables: true,
+      lenientIf: true,
+      strictFilters: true,
+      ownPropertyOnly: true,
+      // An empty in-memory file system: include/render/layout must never read the host's files.
+      templates: {},
+      // Dates render the same on every host; a template can still name a zone in the date filter.
+      timezoneOffset: 0,
+      parseLimit: PARSE_LIMIT,
+      renderLimit: RENDER_LIMIT_MS,
+      memoryLimit: MEMORY_LIMIT,
+      ...(escapeOutput ? { outputEscape: 'escape' as const } : {}),
+    });
+  }
+
+  parse(source: string): Template[] {
+    const hit = this.cache.get(source);
+    if (hit) {
+      this.cache.delete(source);
+      this.cache.set(source, hit);
+      return hit;
+    }
+    const parsed = this.liquid.parse(source);
+    this.cache.set(source, parsed);
+    this.cachedChars += source.length;
+    for (const key of this.cache.keys()) {
+      if (this.cachedChars <= CACHE_BUDGET) break;
+      this.cache.delete(key);
+      this.cachedChars -= key.length;
+    }
+    return parsed;
+  }
+
+  render(source: string, scope: object): string {
+    return String(this.liquid.renderSync(this.parse(source), scope));
+  }
+}
+
+const plain = new Engine(false);
+const html = new Engine(true);
+
+function eachField(channel: Channel, content: TemplateContent, fn: (source: string, engine: Engine) => string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [field, source] of Object.entries(content)) {
+    if (typeof source !== 'string') continue;
+    // Only the email body's HTML is escaped: subject, text and SMS are plain text.
+    const engine = channel === 'email' && field === 'html' ? html : plain;
+    try {
+      out[field] = fn(source, engine);
+    } catch (err) {
+      throw new TemplateError(field, (err as Error).message);
+    }
+  }
+  return out;
+}
+
+/** Parses every field of the content; throws a TemplateError for the first one that does not parse. */
+export function checkTemplate<C extends Channel>(channel: C, content: ContentOf<C>): void {
+  eachField(channel, content, (source, engine) => {
+    engine.parse(source);
+    return source;
+  });
+}
+
+/**
+ * Renders every field of the content against the context. Unknown variables are errors,
+ * except as the condition of an if/unless or before `| default:`.
+ */
+export function renderTemplate<C extends Channel>(channel: C, content: ContentOf<C>, context: TemplateContext): ContentOf<C> {
+  // Liquid reads a property of nil as nil, so a null group would print `{{ group.name }}` as "";
+  // leaving it out makes that an unknown variable like any other, while `{% if group %}` still works.
+  const { group, ...rest } = context;
+  const scope = group === null ? rest : context;
+  return eachField(channel, content, (source, engine) => engine.render(source, scope)) as ContentOf<C>;
+}
