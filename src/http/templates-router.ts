@@ -76,10 +76,11 @@ export function templatesRouter(deps: { pool: Pool; routes: RouteRegistry }): ex
   routes.add(
     router,
     { method: 'post', path: '/api/templates', tag: 'templates', summary: 'Create a template with its first draft', body: s.createTemplateBody, response: s.template, errors: { 409: 'the id is taken' } },
-    async ({ body }) => {
+    async ({ body, res }) => {
       const content = await checkedContent(body.channel, body.content);
       const created = await createTemplate(pool, { ...body, content });
       if (!created) throw new HttpError(409, `template "${body.id}" already exists`);
+      res.status(201);
       return templateOr404(pool, created.id);
     },
   );

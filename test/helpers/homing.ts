@@ -5,6 +5,7 @@ import { createLogger } from '../../src/logger';
 import { openDatabase, startApi, startWorker, type Stoppable } from '../../src/services';
 import type { Pool } from '../../src/db/pool';
 import { tempDir } from './servers';
+import { freePort } from '../../src/embedded/ports';
 
 export const API_KEY = 'test-api-key';
 export const OLD_API_KEY = 'rotated-out-key';
@@ -27,12 +28,15 @@ export interface TestHoming {
  * A Homing API and worker on the run's shared Postgres server (in a database
  * of its own) and Temporal dev server (on a task queue of its own).
  */
-export async function startHoming(opts: { temporalAddress?: string; worker?: boolean } = {}): Promise<TestHoming> {
+export async function startHoming(opts: { temporalAddress?: string; worker?: boolean; env?: Record<string, string> } = {}): Promise<TestHoming> {
   const serverUrl = process.env.HOMING_TEST_DATABASE_URL!;
   const temporalAddress = opts.temporalAddress ?? process.env.HOMING_TEST_TEMPORAL_ADDRESS!;
   const suffix = crypto.randomBytes(4).toString('hex');
   const databaseUrl = await createDatabase(serverUrl, `homing_${suffix}`);
+  // Known before start, so tracking links in messages point at this API.
+  const port = await freePort();
   const config = loadConfig({
+    PORT: String(port),
     HOMING_DATA_DIR: tempDir('homing-data-'),
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
@@ -41,10 +45,11 @@ export async function startHoming(opts: { temporalAddress?: string; worker?: boo
     HOMING_ADMIN_TOKEN: ADMIN_TOKEN,
     TRACKING_SECRET: 'test-tracking-secret',
     LOG_LEVEL: process.env.HOMING_TEST_LOG_LEVEL ?? 'silent',
+    ...opts.env,
   });
   const log = createLogger(config.logLevel);
   const pool = await openDatabase(databaseUrl, log);
-  const api = await startApi({ config, pool, databaseUrl, temporalAddress, log, port: 0 });
+  const api = await startApi({ config, pool, databaseUrl, temporalAddress, log, port });
   let worker: Stoppable | undefined;
   const homing: TestHoming = {
     url: api.url,

@@ -15,7 +15,7 @@ const welcome = {
 describe('/api/templates', () => {
   it('creates, edits, publishes and previews, keeping published versions immutable', async () => {
     const created = await homing.admin('/api/templates', { method: 'POST', body: { id: 'welcome', name: 'Welcome', channel: 'email', content: welcome } });
-    expect(created.status).toBe(200);
+    expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ id: 'welcome', channel: 'email', draft: welcome, publishedVersion: null, published: null, versions: [] });
 
     expect((await homing.admin('/api/templates/welcome/publish', { method: 'POST' })).body).toEqual({ version: 1 });
@@ -88,7 +88,7 @@ describe('/api/templates', () => {
     expect((await homing.admin('/api/templates/nope/preview', { method: 'POST', body: {} })).status).toBe(404);
 
     const body = { id: 'taken', name: 'Taken', channel: 'sms', content: { text: 'x' } };
-    expect((await homing.admin('/api/templates', { method: 'POST', body })).status).toBe(200);
+    expect((await homing.admin('/api/templates', { method: 'POST', body })).status).toBe(201);
     const again = await homing.admin('/api/templates', { method: 'POST', body });
     expect(again).toEqual({ status: 409, body: { error: 'template "taken" already exists' } });
     const version = await homing.admin('/api/templates/taken/preview', { method: 'POST', body: { version: 3 } });
