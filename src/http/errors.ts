@@ -31,7 +31,8 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       body = { error: err.message };
     } else if (err instanceof z.ZodError) {
       status = 400;
-      body = { error: 'invalid request', details: err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) };
+      const details = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+      body = { error: `invalid request: ${details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ')}`, details };
     } else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
       // body-parser: malformed JSON, oversized body, bad encoding
       status = err.status === 413 ? 400 : err.status;
