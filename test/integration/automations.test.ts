@@ -2,6 +2,8 @@ import { Analytics } from '@segment/analytics-node';
 import { API_KEY, basic, eventually, post, startHoming, type TestHoming } from '../helpers/homing';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink';
 import { startTwilioSink, type TwilioSink } from '../helpers/twilio-sink';
+import { messageIdFor } from '../../src/messaging/send';
+import { signToken } from '../../src/messaging/tracking';
 
 /** email-then-sms end to end on the dev server: Segment client → run → SMTP server / Twilio wire → pixel and click. */
 let homing: TestHoming;
@@ -181,3 +183,21 @@ it('unmapped events stay unmapped, and mapping an event later does not replay th
   // Fay has no email: the run waits for one (5 min by default), so it is still running.
   expect(runs[0]!.status).toBe('running');
 });
+
+it('an open that arrives before the workflow waits for it (while the email is still being sent) is not lost', async () => {
+  const held = smtp.holdNext(1);
+  await startTrial('gus', { name: 'Gus', email: 'gus@example.com', phone: '+15550100007' });
+  await held.waiting(1);
+  // The email is at the SMTP server, not yet accepted: the workflow is inside its send activity.
+  const run = (await runsOf('gus'))[0]!;
+  const messageId = messageIdFor(run.id, 'email');
+  const pixel = await fetch(`${homing.url}/t/o/${signToken('test-tracking-secret', { m: messageId, k: 'o' })}`);
+  expect(pixel.status).toBe(200);
+  held.release();
+  expect(await endedRun('gus')).toMatchObject({ status: 'completed', result: { opened: true, engagedBy: 'email' } });
+  const message = await homing.admin(`/api/messages/${messageId}`);
+  // The late SENT is on the timeline but does not move the status back.
+  expect(message.body.status).toBe('OPENED');
+  expect(message.body.timeline.map((e: { kind: string }) => e.kind)).toEqual(['ENQUEUED', 'OPENED', 'SENT']);
+  expect(twilio.messages.filter((m) => m.form.To === '+15550100007')).toHaveLength(0);
+}, 60_000);
