@@ -13,6 +13,11 @@ export function temporalCli(): string {
   return provisionTemporalBinary('temporal', path.join(packageRoot(), '.homing', 'tools'), (m) => console.log(m));
 }
 
+/** The time-skipping `temporal-test-server`, provisioned like {@link temporalCli}. */
+export function temporalTestServer(): string {
+  return provisionTemporalBinary('temporal-test-server', path.join(packageRoot(), '.homing', 'tools'), (m) => console.log(m));
+}
+
 /** A temporary directory that the `postgres` system user can enter too. */
 export function tempDir(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));

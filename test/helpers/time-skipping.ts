@@ -1,0 +1,95 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { tsToMs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { workflowIdPrefix } from '../../src/automations/dispatcher';
+import { RunControl } from '../../src/automations/runs';
+import { ShardWakeups } from '../../src/ingest/shard-wakeups';
+import type { Logger } from '../../src/logger';
+import { createProviders } from '../../src/messaging/providers';
+import { installTemporalLogging } from '../../src/temporal/runtime';
+import { searchKeys } from '../../src/temporal/search-attributes';
+import { createWorker } from '../../src/temporal/worker';
+import type { SendRequest } from '../../workflows/types';
+import type { TestHoming } from './homing';
+import { temporalTestServer } from './servers';
+
+const EventType = temporal.api.enums.v1.EventType;
+
+/**
+ * The time-skipping test server on the provisioned binary, with Homing's run
+ * search attributes registered (the server rejects starts that carry unknown
+ * ones, and has no ListSearchAttributes, so ensureSearchAttributes cannot be used).
+ */
+export async function startTimeSkipping(log: Logger): Promise<TestWorkflowEnvironment> {
+  // Before the environment makes the SDK runtime: keeps the SDK's info chatter out of the test output.
+  installTemporalLogging(log);
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTestServer() } } });
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: Object.fromEntries(Object.values(searchKeys).map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+  });
+  return env;
+}
+
+/** Run control on the time-skipping server, for what the worker's shard drains would do: start runs, deliver engagement. */
+export const timeSkippingRuns = (env: TestWorkflowEnvironment, homing: TestHoming, log: Logger) =>
+  new RunControl({ pool: homing.pool, temporal: env.client, taskQueue: homing.config.temporal.taskQueue, log });
+
+/**
+ * A worker like src/services.ts startWorker makes (the real activities, the
+ * configured providers, the prebuilt bundle), but on the time-skipping server.
+ */
+export async function startTimeSkippingWorker(env: TestWorkflowEnvironment, homing: TestHoming, log: Logger): Promise<{ stop(): Promise<void> }> {
+  const { config, pool } = homing;
+  const providers = createProviders(config, pool);
+  const worker = await createWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue: config.temporal.taskQueue,
+    workflowBundlePath: process.env.HOMING_TEST_WORKFLOW_BUNDLE,
+    activities: {
+      pool,
+      wakeups: new ShardWakeups(),
+      runs: timeSkippingRuns(env, homing, log),
+      workflowIdPrefix: workflowIdPrefix(config.temporal.taskQueue),
+      send: { pool, providers, emailFrom: config.email.from, publicUrl: config.publicUrl, trackingSecret: config.trackingSecret, log },
+    },
+  });
+  const running = worker.run();
+  return {
+    async stop() {
+      worker.shutdown();
+      await running;
+      await providers.close();
+    },
+  };
+}
+
+/** A run as its history tells it, in the server's (skipped) time, relative to the run's start. */
+export interface RunTimeline {
+  elapsedMs: number;
+  /** Each timer the workflow started: its duration, and whether it fired (or was canceled by an engagement). */
+  timers: Array<{ ms: number; fired: boolean }>;
+  /** When each send was scheduled, by channel. */
+  sends: Array<{ channel: SendRequest['channel']; atMs: number }>;
+}
+
+export async function runTimeline(handle: WorkflowHandle): Promise<RunTimeline> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const at = (e: temporal.api.history.v1.IHistoryEvent) => tsToMs(e.eventTime) - tsToMs(events[0]?.eventTime);
+  const fired = new Set(events.filter((e) => e.eventType === EventType.EVENT_TYPE_TIMER_FIRED).map((e) => e.timerFiredEventAttributes!.timerId));
+  return {
+    elapsedMs: at(events[events.length - 1]!),
+    timers: events
+      .filter((e) => e.eventType === EventType.EVENT_TYPE_TIMER_STARTED)
+      .map((e) => ({ ms: tsToMs(e.timerStartedEventAttributes!.startToFireTimeout), fired: fired.has(e.timerStartedEventAttributes!.timerId) })),
+    sends: events
+      .filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && e.activityTaskScheduledEventAttributes!.activityType!.name === 'sendMessage')
+      .map((e) => ({
+        channel: defaultPayloadConverter.fromPayload<SendRequest>(e.activityTaskScheduledEventAttributes!.input!.payloads![0]!).channel,
+        atMs: at(e),
+      })),
+  };
+}
