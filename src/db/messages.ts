@@ -134,3 +134,8 @@ export async function pendingSignals(q: Queryable, olderThanMs: number, limit = 
 export async function signalDelivered(q: Queryable, eventId: string): Promise<void> {
   await q.query('UPDATE message_events SET signal_pending = false WHERE id = $1', [eventId]);
 }
+
+/** The message a provider knows by its own id (e.g. a Twilio MessageSid). */
+export async function findByProviderId(q: Queryable, provider: string, providerMessageId: string): Promise<MessageRow | undefined> {
+  return (await q.query<MessageRow>('SELECT * FROM messages WHERE provider = $1 AND provider_message_id = $2', [provider, providerMessageId])).rows[0];
+}
