@@ -5,6 +5,8 @@ import type { ShardWakeups } from '../src/ingest/shard-wakeups';
 import type { RunControl } from '../src/automations/runs';
 import { cancelOpenMessages } from '../src/db/messages';
 import { closeRunRow } from '../src/db/runs';
+import { recordIgnored } from '../src/db/outcomes';
+import { exportOutcomes, type ExporterConfig } from '../src/outcomes/exporter';
 import { inTransaction } from '../src/db/pool';
 import { sendMessage, type SendDeps } from '../src/messaging/send';
 import type { RunStatus, SendRequest } from '../workflows/types';
@@ -14,6 +16,7 @@ export interface ActivityDeps {
   wakeups: ShardWakeups;
   runs: RunControl;
   send: SendDeps;
+  outcomes: ExporterConfig;
   /** Prefix of the workflow ids of runs (includes the task queue). */
   workflowIdPrefix: string;
 }
@@ -56,12 +59,23 @@ export function createActivities(deps: ActivityDeps) {
       return sendMessage(deps.send, req, { last: maxAttempts > 0 && ctx.info.attempt >= maxAttempts, heartbeat: () => ctx.heartbeat() });
     },
 
-    /** Records how a run ended; a canceled run's messages still waiting for engagement become CANCELED. */
+    /**
+     * Records how a run ended. A canceled run's messages still waiting for
+     * engagement become CANCELED; a run that ended `opened: false` reports its
+     * ignored escalation to Segment.
+     */
     async closeRun(close: { runId: string; status: RunStatus; result?: unknown; error?: string }): Promise<void> {
       await inTransaction(deps.pool, async (client) => {
         await closeRunRow(client, close.runId, close.status, close.result ?? (close.error ? { error: close.error } : undefined));
         if (close.status === 'canceled') await cancelOpenMessages(client, close.runId);
+        if ((close.result as { opened?: unknown } | undefined)?.opened === false) await recordIgnored(client, close.runId);
       });
+    },
+
+    /** Sends queued outcomes to Segment; completes only when Segment accepted them (see outcomes/exporter.ts). */
+    async exportOutcomes(): Promise<{ exported: number }> {
+      const ctx = Context.current();
+      return { exported: await exportOutcomes(deps.pool, deps.outcomes, () => ctx.heartbeat()) };
     },
   };
 }

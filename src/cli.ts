@@ -8,6 +8,7 @@ import { openDatabase, startApi, startInfrastructure, startWorker, type Stoppabl
 import { migrate } from './db/migrate';
 import { createPool } from './db/pool';
 import { runDoctor } from './doctor';
+import { replayCommand } from './temporal/replay';
 
 const USAGE = `usage: homing <command>
 
@@ -16,6 +17,8 @@ const USAGE = `usage: homing <command>
   api       the HTTP API only (needs DATABASE_URL and TEMPORAL_ADDRESS)
   worker    the Temporal worker and outbox dispatcher only (same)
   migrate   apply database migrations (needs DATABASE_URL)
+  replay    replay workflow histories (files, or closed runs on the Temporal
+            server) against this build's workflows; see "homing replay --help"
   doctor    check configuration and what is reachable
 
 Configuration comes from the environment and a .env file; see README.md.`;
@@ -90,6 +93,11 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   dotenv.config({ quiet: true });
+  // Before loadConfig: replaying files needs no configuration (and must not generate secrets).
+  if (command === 'replay') {
+    process.exitCode = await replayCommand(argv.slice(1));
+    return;
+  }
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   const shutdown = new Shutdown(log);

@@ -11,7 +11,8 @@ import { IngestPipeline } from './ingest/pipeline';
 import { createApp } from './http/app';
 import { Dispatcher, workflowIdPrefix } from './automations/dispatcher';
 import { RunControl } from './automations/runs';
-import { createProviders } from './messaging/providers';
+import { createProviders, type Providers } from './messaging/providers';
+import type { ActivityDeps } from '../activities';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 import { ShardWakeups } from './ingest/shard-wakeups';
 import { connectWorker, lazyClient } from './temporal/connection';
@@ -125,6 +126,20 @@ export async function startApi(deps: ServiceDeps & { port?: number }): Promise<R
   };
 }
 
+/** What the worker's activities work with (also for tests that run a worker against another Temporal server). */
+export function activityDeps(config: Config, pool: Pool, runs: RunControl, log: Logger): ActivityDeps & { providers: Providers } {
+  const providers = createProviders(config, pool);
+  return {
+    pool,
+    wakeups: new ShardWakeups(),
+    runs,
+    providers,
+    workflowIdPrefix: workflowIdPrefix(config.temporal.taskQueue),
+    send: { pool, providers, emailFrom: config.email.from, publicUrl: config.publicUrl, trackingSecret: config.trackingSecret, log },
+    outcomes: { writeKey: config.segment.writeKey, host: config.segment.apiHost, version: VERSION },
+  };
+}
+
 /** The Temporal worker and the outbox dispatcher that wakes its shard workflows. */
 export async function startWorker(deps: ServiceDeps & { workflowBundlePath?: string; onFatal?: (err: unknown) => void }): Promise<Stoppable> {
   const { config, pool, log } = deps;
@@ -133,21 +148,15 @@ export async function startWorker(deps: ServiceDeps & { workflowBundlePath?: str
   const connection = await connectWorker(temporalConfig);
   const temporal = lazyClient(temporalConfig);
   await ensureSearchAttributes(temporal, config.temporal.namespace);
-  const wakeups = new ShardWakeups();
   const runs = new RunControl({ pool, temporal, taskQueue: config.temporal.taskQueue, log });
-  const providers = createProviders(config, pool);
+  const activities = activityDeps(config, pool, runs, log);
+  const { wakeups, providers } = activities;
   const worker = await createWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowBundlePath: deps.workflowBundlePath,
-    activities: {
-      pool,
-      wakeups,
-      runs,
-      workflowIdPrefix: workflowIdPrefix(config.temporal.taskQueue),
-      send: { pool, providers, emailFrom: config.email.from, publicUrl: config.publicUrl, trackingSecret: config.trackingSecret, log },
-    },
+    activities,
   });
   const running = worker.run().catch((err: unknown) => {
     log.error({ err }, 'Temporal worker stopped');

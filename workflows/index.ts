@@ -2,3 +2,4 @@
 export { profileShard } from './profile-shard';
 export { emailThenSms } from './email-then-sms';
 export { singleSend } from './single-send';
+export { outcomeExport } from './outcome-export';

@@ -2,6 +2,7 @@ import { Client as PgClient } from 'pg';
 import type { Pool } from 'pg';
 import type { Client } from '@temporalio/client';
 import { OUTBOX_CHANNEL, pendingShards } from '../db/outbox';
+import { OUTCOMES_CHANNEL } from '../db/outcomes';
 import { SHARD_COUNT } from '../ingest/shards';
 import type { ShardWakeups } from '../ingest/shard-wakeups';
 import type { Logger } from '../logger';
@@ -10,6 +11,14 @@ import type { RunControl } from './runs';
 /** Workflow ids include the task queue, so deployments that share a namespace keep their own shards and runs. */
 export const workflowIdPrefix = (taskQueue: string) => `homing:${taskQueue}:`;
 export const shardWorkflowId = (taskQueue: string, shard: number) => `${workflowIdPrefix(taskQueue)}profile-shard-${shard}`;
+export const outcomeExportWorkflowId = (taskQueue: string) => `${workflowIdPrefix(taskQueue)}outcome-export`;
+
+/** A long-lived workflow the dispatcher wakes with a `wake` signal (starting it if needed). */
+interface Sleeper {
+  workflowType: 'profileShard' | 'outcomeExport';
+  workflowId: string;
+  args: unknown[];
+}
 
 export interface DispatcherDeps {
   databaseUrl: string;
@@ -25,7 +34,7 @@ export interface DispatcherDeps {
   sweepMs?: number;
 }
 
-type ShardState = 'idle' | 'signalling' | 'again';
+type WakeState = 'idle' | 'signalling' | 'again';
 
 /**
  * Turns outbox notifications into work for the per-shard workflows: handed
@@ -37,7 +46,7 @@ type ShardState = 'idle' | 'signalling' | 'again';
  * empty batch.
  */
 export class Dispatcher {
-  private readonly state = new Map<number, ShardState>();
+  private readonly state = new Map<string, WakeState>();
   private readonly inFlight = new Set<Promise<void>>();
   private listener?: PgClient;
   private sweepTimer?: NodeJS.Timeout;
@@ -52,6 +61,7 @@ export class Dispatcher {
     this.sweepTimer = setInterval(() => void this.sweep(), this.deps.sweepMs ?? 30_000);
     // Anything queued while no dispatcher was running.
     for (let shard = 0; shard < SHARD_COUNT; shard++) this.wake(shard);
+    this.wakeExporter();
   }
 
   async stop(): Promise<void> {
@@ -63,36 +73,41 @@ export class Dispatcher {
   }
 
   wake(shard: number): void {
-    const state = this.state.get(shard) ?? 'idle';
+    this.wakeWorkflow({ workflowType: 'profileShard', workflowId: shardWorkflowId(this.deps.taskQueue, shard), args: [{ shard }] });
+  }
+
+  /** Wakes the outcome exporter (outcomes are queued in Postgres). */
+  wakeExporter(): void {
+    this.wakeWorkflow({ workflowType: 'outcomeExport', workflowId: outcomeExportWorkflowId(this.deps.taskQueue), args: [] });
+  }
+
+  private wakeWorkflow(target: Sleeper): void {
+    const state = this.state.get(target.workflowId) ?? 'idle';
     if (state !== 'idle') {
-      this.state.set(shard, 'again');
+      this.state.set(target.workflowId, 'again');
       return;
     }
-    const signalling = this.signal(shard).finally(() => this.inFlight.delete(signalling));
+    const signalling = this.signal(target).finally(() => this.inFlight.delete(signalling));
     this.inFlight.add(signalling);
   }
 
-  private async signal(shard: number): Promise<void> {
-    this.state.set(shard, 'signalling');
+  private async signal(target: Sleeper): Promise<void> {
+    const id = target.workflowId;
+    this.state.set(id, 'signalling');
     for (let attempt = 0; !this.stopped; attempt++) {
       try {
         await this.deps.temporal.connection.withDeadline(Date.now() + 5_000, () =>
-          this.deps.temporal.workflow.signalWithStart('profileShard', {
-            workflowId: shardWorkflowId(this.deps.taskQueue, shard),
-            taskQueue: this.deps.taskQueue,
-            args: [{ shard }],
-            signal: 'wake',
-          }),
+          this.deps.temporal.workflow.signalWithStart(target.workflowType, { workflowId: id, taskQueue: this.deps.taskQueue, args: target.args, signal: 'wake' }),
         );
-        if (this.state.get(shard) !== 'again') break;
-        this.state.set(shard, 'signalling');
+        if (this.state.get(id) !== 'again') break;
+        this.state.set(id, 'signalling');
         attempt = -1;
       } catch (err) {
-        if (attempt === 0) this.deps.log.warn({ err, shard }, 'cannot reach Temporal to wake a profile shard; retrying');
+        if (attempt === 0) this.deps.log.warn({ err, workflowId: id }, 'cannot reach Temporal to wake a workflow; retrying');
         if (!this.stopped) await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** attempt)));
       }
     }
-    this.state.set(shard, 'idle');
+    this.state.set(id, 'idle');
   }
 
   private async sweep(): Promise<void> {
@@ -108,6 +123,7 @@ export class Dispatcher {
   private async listen(): Promise<void> {
     const client = new PgClient({ connectionString: this.deps.databaseUrl });
     client.on('notification', (msg) => {
+      if (msg.channel === OUTCOMES_CHANNEL) return this.wakeExporter();
       for (const part of (msg.payload ?? '').split(',')) {
         const shard = Number(part);
         if (part !== '' && !this.deps.wakeups.deliver(shard)) this.wake(shard);
@@ -120,7 +136,7 @@ export class Dispatcher {
       setTimeout(() => void this.reconnect(), 1_000);
     });
     await client.connect();
-    await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    await client.query(`LISTEN ${OUTBOX_CHANNEL}; LISTEN ${OUTCOMES_CHANNEL}`);
     this.listener = client;
   }
 

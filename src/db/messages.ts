@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
-import { statusesBefore, type MessageStatus } from '../messaging/status';
+import { REPORTED_STATUSES, statusesBefore, type MessageStatus } from '../messaging/status';
+import { OUTCOMES_CHANNEL } from './outcomes';
 import type { Channel } from '../../workflows/types';
 
 type Queryable = Pick<PoolClient, 'query'>;
@@ -77,8 +78,9 @@ export interface StatusChange {
 
 /**
  * Records a happening on the message's timeline (once per dedupe key) and moves
- * the status forward if it is ahead of the current one. `eventId` is set when
- * the entry is new.
+ * the status forward if it is ahead of the current one; a status change that
+ * Segment hears about queues its outcome in the same statement. `eventId` is
+ * set when the entry is new.
  */
 export async function recordStatus(q: Queryable, id: string, c: StatusChange): Promise<{ eventId?: string; advanced: boolean }> {
   const { rows } = await q.query<{ event_id: string | null; advanced: boolean }>(
@@ -89,9 +91,13 @@ export async function recordStatus(q: Queryable, id: string, c: StatusChange): P
        UPDATE messages SET status = $2, reason = COALESCE($7, reason), updated_at = now(),
          provider_message_id = COALESCE($9, provider_message_id),
          status_times = status_times || jsonb_build_object($2::text, now())
-       WHERE id = $1 AND status = ANY($8) AND EXISTS (SELECT 1 FROM ev) RETURNING id)
-     SELECT (SELECT id::text FROM ev) AS event_id, EXISTS (SELECT 1 FROM moved) AS advanced`,
-    [id, c.status, c.source, c.detail ?? {}, c.dedupeKey ?? c.status, c.signal ?? false, c.reason ?? null, statusesBefore(c.status), c.providerMessageId ?? null],
+       WHERE id = $1 AND status = ANY($8) AND EXISTS (SELECT 1 FROM ev) RETURNING id),
+     reported AS (
+       INSERT INTO outcomes (message_id, status, segment_message_id)
+       SELECT id, $2, outcome_segment_id(id, $2) FROM moved WHERE $2 = ANY($10) ON CONFLICT DO NOTHING RETURNING 1),
+     notified AS (SELECT pg_notify('${OUTCOMES_CHANNEL}', '') FROM reported LIMIT 1)
+     SELECT (SELECT id::text FROM ev) AS event_id, EXISTS (SELECT 1 FROM moved) AS advanced, (SELECT count(*) FROM notified) AS notified`,
+    [id, c.status, c.source, c.detail ?? {}, c.dedupeKey ?? c.status, c.signal ?? false, c.reason ?? null, statusesBefore(c.status), c.providerMessageId ?? null, REPORTED_STATUSES],
   );
   return { eventId: rows[0]!.event_id ?? undefined, advanced: rows[0]!.advanced };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MESSAGE_STATUSES } from '../messaging/status';
+import { MESSAGE_STATUSES, REPORTED_STATUSES } from '../messaging/status';
 
 /** Request and response shapes of the automation routes: catalog, mappings, runs, messages, mailbox. */
 
@@ -56,6 +56,9 @@ export const messageDetail = message.extend({
   content: z.record(z.string(), z.string()).nullable().describe('what was sent, with tracking'),
   links: z.array(z.string()).describe('the original URLs behind the click links, by index'),
   timeline: z.array(z.object({ kind: z.string(), source: z.string(), detail: z.record(z.string(), z.unknown()), at: z.string() })),
+  outcomes: z
+    .array(z.object({ status: z.string(), segmentMessageId: z.string(), state: z.enum(['pending', 'exported', 'not-exported', 'skipped']), exportedAt: z.string().nullable() }))
+    .describe('what Segment is told about this message; IGNORED is `Message Opened` with opened: false'),
 });
 export type MessageJson = z.output<typeof message>;
 
@@ -83,4 +86,8 @@ export const mailboxQuery = z.object({
   channel: z.enum(['email', 'sms']).optional(),
   to: z.string().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const exportSettings = z.object({
+  statuses: z.array(z.enum(REPORTED_STATUSES as [string, ...string[]])).describe('outcome statuses sent to Segment (OPENED includes opened: false)'),
 });

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { Pool } from 'pg';
 import { getMessageRow, listMessages, timeline, type MessageRow } from '../db/messages';
 import { listMailbox } from '../messaging/providers/mailbox';
+import { exportedStatuses, outcomesOf, saveExportedStatuses } from '../db/outcomes';
+import { REPORTED_STATUSES } from '../messaging/status';
 import { HttpError } from './errors';
 import type { RouteRegistry } from './routes';
 import * as s from './automation-schemas';
@@ -52,11 +54,29 @@ export function messagesRouter(deps: { pool: Pool; routes: RouteRegistry }): exp
   routes.add(router, { method: 'get', path: '/api/messages/:id', tag: 'messages', summary: 'A message: what was sent, its status and timeline', response: s.messageDetail, errors: { 404: 'no such message' } }, async ({ params }) => {
     const m = await getMessageRow(pool, params.id!);
     if (!m) throw new HttpError(404, `no message "${params.id}"`);
-    const entries = await timeline(pool, m.id);
-    return { ...messageJson(m), content: m.content, links: m.links, timeline: entries.map((e) => ({ ...e, at: e.at.toISOString() })) };
+    const [entries, outcomes] = await Promise.all([timeline(pool, m.id), outcomesOf(pool, m.id)]);
+    return {
+      ...messageJson(m),
+      content: m.content,
+      links: m.links,
+      timeline: entries.map((e) => ({ ...e, at: e.at.toISOString() })),
+      outcomes: outcomes.map((o) => ({ ...o, exportedAt: o.exportedAt?.toISOString() ?? null })),
+    };
   });
   routes.add(router, { method: 'get', path: '/api/mailbox', tag: 'messages', summary: 'What the mailbox email and SMS providers "sent", newest first', query: s.mailboxQuery, response: mailboxList }, async ({ query }) => ({
     messages: (await listMailbox(pool, query)).map((m) => ({ ...m, createdAt: m.createdAt.toISOString() })),
   }));
+  routes.add(router, { method: 'get', path: '/api/settings/export', tag: 'outcomes', summary: 'Which outcome statuses are exported to Segment', response: s.exportSettings }, async () => ({
+    statuses: await exportedStatuses(pool, REPORTED_STATUSES),
+  }));
+  routes.add(
+    router,
+    { method: 'put', path: '/api/settings/export', tag: 'outcomes', summary: 'Choose which outcome statuses are exported to Segment (outcomes of other statuses are recorded as skipped)', body: s.exportSettings, response: s.exportSettings },
+    async ({ body }) => {
+      const statuses = [...new Set(body.statuses)];
+      await saveExportedStatuses(pool, statuses);
+      return { statuses };
+    },
+  );
   return router;
 }

@@ -13,3 +13,6 @@ export function statusesBefore(to: MessageStatus): MessageStatus[] {
 
 export const UNDELIVERABLE_REASONS = ['bounced', 'failed', 'no-contact', 'provider-error', 'unsubscribed'] as const;
 export type UndeliverableReason = (typeof UNDELIVERABLE_REASONS)[number];
+
+/** Status changes reported to Segment as outcomes (CANCELED is Homing's own business). */
+export const REPORTED_STATUSES: MessageStatus[] = ['SENT', 'DELIVERED', 'OPENED', 'CLICKED', 'UNDELIVERABLE'];

@@ -3,11 +3,9 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { workflowIdPrefix } from '../../src/automations/dispatcher';
 import { RunControl } from '../../src/automations/runs';
-import { ShardWakeups } from '../../src/ingest/shard-wakeups';
 import type { Logger } from '../../src/logger';
-import { createProviders } from '../../src/messaging/providers';
+import { activityDeps } from '../../src/services';
 import { installTemporalLogging } from '../../src/temporal/runtime';
 import { searchKeys } from '../../src/temporal/search-attributes';
 import { createWorker } from '../../src/temporal/worker';
@@ -43,26 +41,20 @@ export const timeSkippingRuns = (env: TestWorkflowEnvironment, homing: TestHomin
  */
 export async function startTimeSkippingWorker(env: TestWorkflowEnvironment, homing: TestHoming, log: Logger): Promise<{ stop(): Promise<void> }> {
   const { config, pool } = homing;
-  const providers = createProviders(config, pool);
+  const activities = activityDeps(config, pool, timeSkippingRuns(env, homing, log), log);
   const worker = await createWorker({
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue: config.temporal.taskQueue,
     workflowBundlePath: process.env.HOMING_TEST_WORKFLOW_BUNDLE,
-    activities: {
-      pool,
-      wakeups: new ShardWakeups(),
-      runs: timeSkippingRuns(env, homing, log),
-      workflowIdPrefix: workflowIdPrefix(config.temporal.taskQueue),
-      send: { pool, providers, emailFrom: config.email.from, publicUrl: config.publicUrl, trackingSecret: config.trackingSecret, log },
-    },
+    activities,
   });
   const running = worker.run();
   return {
     async stop() {
       worker.shutdown();
       await running;
-      await providers.close();
+      await activities.providers.close();
     },
   };
 }

@@ -60,6 +60,14 @@ describe('tracking links', () => {
     expect(detail.body.timeline.filter((e: { kind: string }) => e.kind === 'CLICKED')).toHaveLength(2);
   });
 
+  it('without SEGMENT_WRITE_KEY, outcomes are recorded as not exported', async () => {
+    const outcomes = await eventually(async () => {
+      const o = (await homing.admin(`/api/messages/${messageId}`)).body.outcomes as Array<{ status: string; state: string }>;
+      return o.length === 2 && o.every((x) => x.state !== 'pending') ? o : undefined;
+    }, 20_000, 'outcomes settled');
+    expect(outcomes.map((o) => `${o.status}:${o.state}`)).toEqual(['SENT:not-exported', 'CLICKED:not-exported']);
+  });
+
   it('forged, truncated, altered and other-message tokens get 404 and redirect nowhere', async () => {
     const [a] = tokens();
     const payload = verifyToken('test-tracking-secret', a!.token)!;

@@ -1,0 +1,86 @@
+import type { Pool, PoolClient } from 'pg';
+
+type Queryable = Pick<PoolClient, 'query'>;
+
+/** NOTIFY channel that wakes the outcome exporter. */
+export const OUTCOMES_CHANNEL = 'homing_outcomes';
+
+/** An outcome with everything its Segment event says. */
+export interface OutcomeRow {
+  id: string;
+  status: string;
+  segment_message_id: string;
+  happened_at: Date;
+  message_id: string;
+  channel: string;
+  provider: string;
+  template_id: string;
+  template_version: number;
+  reason: string | null;
+  run_id: string;
+  user_id: string;
+  anonymous: boolean | null;
+  automation: string;
+  mapping_id: string;
+  trigger_event: string;
+  trigger_message_id: string;
+}
+
+/** The oldest pending outcomes, locked so concurrent exporters take different ones. */
+export async function takePendingOutcomes(q: Queryable, limit: number): Promise<OutcomeRow[]> {
+  const { rows } = await q.query<OutcomeRow>(
+    `SELECT o.id, o.status, o.segment_message_id, o.happened_at, m.id AS message_id, m.channel, m.provider, m.template_id,
+       m.template_version, m.reason, r.id AS run_id, r.user_id, p.anonymous, r.automation, r.mapping_id, r.trigger_event, r.trigger_message_id
+     FROM outcomes o JOIN messages m ON m.id = o.message_id JOIN runs r ON r.id = m.run_id LEFT JOIN profiles p ON p.user_id = r.user_id
+     WHERE o.state = 'pending' ORDER BY o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED`,
+    [limit],
+  );
+  return rows;
+}
+
+export async function markOutcomes(q: Queryable, ids: string[], state: 'exported' | 'not-exported' | 'skipped'): Promise<void> {
+  if (ids.length === 0) return;
+  await q.query(`UPDATE outcomes SET state = $2, attempts = attempts + 1, exported_at = CASE WHEN $2 = 'exported' THEN now() END WHERE id = ANY($1)`, [ids, state]);
+}
+
+/** Reports that a run's escalation was ignored end to end, on the run's last message sent. */
+export async function recordIgnored(q: Queryable, runId: string): Promise<void> {
+  await q.query(
+    `WITH last AS (SELECT id FROM messages WHERE run_id = $1 AND status_times ? 'SENT' ORDER BY created_at DESC, id DESC LIMIT 1),
+     reported AS (
+       INSERT INTO outcomes (message_id, status, segment_message_id)
+       SELECT id, 'IGNORED', outcome_segment_id(id, 'IGNORED') FROM last ON CONFLICT DO NOTHING RETURNING 1)
+     SELECT pg_notify('${OUTCOMES_CHANNEL}', '') FROM reported`,
+    [runId],
+  );
+}
+
+export interface OutcomeView {
+  status: string;
+  segmentMessageId: string;
+  state: 'pending' | 'exported' | 'not-exported' | 'skipped';
+  exportedAt: Date | null;
+}
+
+export async function outcomesOf(pool: Pool, messageId: string): Promise<OutcomeView[]> {
+  const { rows } = await pool.query<OutcomeView>(
+    `SELECT status, segment_message_id AS "segmentMessageId", state, exported_at AS "exportedAt" FROM outcomes WHERE message_id = $1 ORDER BY id`,
+    [messageId],
+  );
+  return rows;
+}
+
+const EXPORT_KEY = 'export';
+
+/** Which outcome statuses go to Segment (all by default). */
+export async function exportedStatuses(q: Queryable, all: readonly string[]): Promise<string[]> {
+  const { rows } = await q.query<{ value: { statuses: string[] } }>('SELECT value FROM settings WHERE key = $1', [EXPORT_KEY]);
+  return rows[0]?.value.statuses ?? [...all];
+}
+
+export async function saveExportedStatuses(q: Queryable, statuses: string[]): Promise<void> {
+  await q.query(
+    `INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+    [EXPORT_KEY, { statuses }],
+  );
+}
