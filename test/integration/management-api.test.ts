@@ -141,6 +141,7 @@ describe('health, metrics and OpenAPI', () => {
       '/api/runs',
       '/api/runs/{id}',
       '/api/runs/{id}/cancel',
+      '/api/settings/export',
       '/api/templates',
       '/api/templates/{id}',
       '/api/templates/{id}/preview',
