@@ -43,7 +43,7 @@ type WakeState = 'idle' | 'signalling' | 'again';
  * coalesced (one in flight at a time) and a failed one is retried with
  * backoff, so ingest never waits on Temporal and a Temporal outage only delays
  * the backlog. Several dispatchers may run at once: an extra wake-up costs one
- * empty batch.
+ * empty batch. Queued outcomes wake the outcome exporter the same way.
  */
 export class Dispatcher {
   private readonly state = new Map<string, WakeState>();
