@@ -122,7 +122,7 @@ export function rewriteEmailHtml(html: string, ctx: RewriteContext): { html: str
       return `${prefix}${quote}${clickUrlFor(url, ctx, links)}${quote}`;
     });
   });
-  const pixel = `<img src="${ctx.urls.openUrl(ctx.messageId)}" width="1" height="1" alt="" style="display:none">`;
+  const pixel = `<img src="${ctx.urls.openUrl(ctx.messageId)}" width="1" height="1" alt="" style="border:0;width:1px;height:1px">`;
   const bodyEnd = rewritten.toLowerCase().lastIndexOf('</body');
   const withPixel = bodyEnd < 0 ? rewritten + pixel : rewritten.slice(0, bodyEnd) + pixel + rewritten.slice(bodyEnd);
   return { html: withPixel, links };

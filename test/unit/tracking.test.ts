@@ -151,7 +151,7 @@ describe('rewriteEmailHtml', () => {
   });
 
   it('puts the open pixel just before </body>, or at the end without one', () => {
-    const pixel = `<img src="${urls.openUrl('msg_A')}" width="1" height="1" alt="" style="display:none">`;
+    const pixel = `<img src="${urls.openUrl('msg_A')}" width="1" height="1" alt="" style="border:0;width:1px;height:1px">`;
     expect(rewriteEmailHtml('<html><body><p>Hi</p></BODY></html>', ctx()).html).toBe(`<html><body><p>Hi</p>${pixel}</BODY></html>`);
     expect(rewriteEmailHtml('<p>Hi</p>', ctx()).html).toBe(`<p>Hi</p>${pixel}`);
     expect(payloadOf(urls.openUrl('msg_A'))).toEqual({ m: 'msg_A', k: 'o' });
