@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { z } from 'zod';
+import { sendgridPublicKey } from './webhooks/sendgrid';
 
 /** Thrown when the environment cannot be turned into a valid config; one message line per problem. */
 export class ConfigError extends Error {
@@ -40,6 +41,10 @@ const envSchema = z.object({
   SMTP_URL: url('smtp://user:pass@host:port').optional(),
   SENDGRID_API_KEY: optional,
   SENDGRID_API_URL: url('https://api.sendgrid.com').default('https://api.sendgrid.com'),
+  SENDGRID_WEBHOOK_PUBLIC_KEY: z
+    .string()
+    .refine((v) => sendgridPublicKey(v) !== undefined, { message: 'must be the base64 P-256 public key SendGrid shows for its Signed Event Webhook' })
+    .optional(),
   SMS_PROVIDER: z.enum(['mailbox', 'twilio']).default('mailbox'),
   TWILIO_ACCOUNT_SID: optional,
   TWILIO_AUTH_TOKEN: optional,
@@ -92,7 +97,15 @@ export interface Config {
   adminToken: string;
   publicUrl: string;
   trackingSecret: string;
-  email: { provider: Env['EMAIL_PROVIDER']; from: string; smtpUrl?: string; sendgridApiKey?: string; sendgridApiUrl: string };
+  email: {
+    provider: Env['EMAIL_PROVIDER'];
+    from: string;
+    smtpUrl?: string;
+    sendgridApiKey?: string;
+    sendgridApiUrl: string;
+    /** Verifies SendGrid's Event Webhook posts; unset: they are refused. */
+    sendgridWebhookPublicKey?: string;
+  };
   sms: { provider: Env['SMS_PROVIDER']; twilioAccountSid?: string; twilioAuthToken?: string; twilioFrom?: string; twilioApiUrl: string };
   segment: { writeKey?: string; apiHost: string };
   logLevel: Env['LOG_LEVEL'];
@@ -173,6 +186,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       smtpUrl: env.SMTP_URL,
       sendgridApiKey: env.SENDGRID_API_KEY,
       sendgridApiUrl: env.SENDGRID_API_URL,
+      sendgridWebhookPublicKey: env.SENDGRID_WEBHOOK_PUBLIC_KEY,
     },
     sms: {
       provider: env.SMS_PROVIDER,

@@ -105,6 +105,7 @@ export async function startApi(deps: ServiceDeps & { port?: number }): Promise<R
     runs: new RunControl({ pool, temporal, taskQueue: config.temporal.taskQueue, log }),
     trackingSecret: config.trackingSecret,
     temporalUiUrl: deps.temporalUiUrl ?? config.temporal.uiUrl,
+    webhooks: { publicUrl: config.publicUrl, twilioAuthToken: config.sms.twilioAuthToken, sendgridWebhookPublicKey: config.email.sendgridWebhookPublicKey },
   });
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;

@@ -13,6 +13,7 @@ import { templatesRouter } from './templates-router';
 import { automationsRouter } from './automations-router';
 import { messagesRouter } from './messages-router';
 import { trackingRouter } from './tracking-router';
+import { webhooksRouter, type WebhookSettings } from './webhooks-router';
 import type { RunControl } from '../automations/runs';
 
 export interface AppDeps {
@@ -30,6 +31,8 @@ export interface AppDeps {
   temporalUiUrl?: string;
   /** Concurrent ingest requests before 429. */
   maxInFlight?: number;
+  /** Serves the provider webhooks (/webhooks/twilio, /webhooks/sendgrid) when set. */
+  webhooks?: WebhookSettings;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -48,6 +51,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(automationsRouter({ pool: deps.pool, routes, runs: deps.runs, temporalUiUrl: deps.temporalUiUrl, namespace: deps.namespace }));
   app.use(messagesRouter({ pool: deps.pool, routes }));
   app.use(trackingRouter({ pool: deps.pool, runs: deps.runs, trackingSecret: deps.trackingSecret }));
+  if (deps.webhooks) app.use(webhooksRouter({ pool: deps.pool, runs: deps.runs, log: deps.log, settings: deps.webhooks }));
   app.use(healthRouter({ pool: deps.pool, temporal: deps.temporal, namespace: deps.namespace, routes, version: deps.version }));
   // After every router: the admin router authorises /api but leaves unmatched paths to the routers mounted after it.
   app.use('/api', (req, _res, next) => next(new HttpError(404, `no route ${req.method} ${req.originalUrl}`)));

@@ -107,7 +107,7 @@ export async function sendMessage(deps: SendDeps, req: SendRequest, attempt: Sen
     const sent = await whileHeartbeating(
       req.channel === 'email'
         ? deps.providers.email.send({ messageId: id, to: address, from: deps.emailFrom, subject: tracked.content.subject ?? '', html: tracked.content.html, text: tracked.content.text })
-        : deps.providers.sms.send({ messageId: id, to: address, text: tracked.content.text ?? '', statusCallbackUrl: `${deps.publicUrl}/webhooks/twilio` }),
+        : deps.providers.sms.send({ messageId: id, to: address, text: tracked.content.text ?? '', statusCallbackUrl: `${deps.publicUrl}/webhooks/twilio?message=${id}` }),
       attempt.heartbeat,
     );
     await recordStatus(pool, id, { status: 'SENT', source: provider.name, providerMessageId: sent.providerMessageId, detail: { providerMessageId: sent.providerMessageId } });

@@ -231,10 +231,9 @@ describe('createProviders', () => {
     expect(sink.messages.map((m) => m.messageId)).toEqual(['<msg_factory_smtp@homing>']);
   });
 
-  it('says plainly that sendgrid is not available yet', () => {
-    expect(() => createProviders(configFor({ EMAIL_PROVIDER: 'sendgrid', SENDGRID_API_KEY: 'SG.x' }), undefined as unknown as Pool)).toThrow(
-      'EMAIL_PROVIDER=sendgrid is not available yet; use mailbox or smtp',
-    );
+  it('uses sendgrid when configured', () => {
+    const providers = createProviders(configFor({ EMAIL_PROVIDER: 'sendgrid', SENDGRID_API_KEY: 'SG.x' }), undefined as unknown as Pool);
+    expect(providers.email.name).toBe('sendgrid');
   });
 });
 

@@ -1,6 +1,7 @@
 import type { Config } from '../../config';
 import type { Pool } from '../../db/pool';
 import { MailboxEmailProvider, MailboxSmsProvider } from './mailbox';
+import { SendGridEmailProvider } from './sendgrid';
 import { SmtpEmailProvider } from './smtp';
 import { TwilioSmsProvider } from './twilio';
 import type { EmailProvider, SmsProvider } from './types';
@@ -25,7 +26,7 @@ function createEmailProvider(config: Config, pool: Pool): EmailProvider & { clos
     case 'smtp':
       return new SmtpEmailProvider(required(config.email.smtpUrl, 'SMTP_URL'));
     case 'sendgrid':
-      throw new Error('EMAIL_PROVIDER=sendgrid is not available yet; use mailbox or smtp');
+      return new SendGridEmailProvider({ apiKey: required(config.email.sendgridApiKey, 'SENDGRID_API_KEY'), apiUrl: config.email.sendgridApiUrl });
   }
 }
 
