@@ -1,4 +1,5 @@
 import { API_KEY, basic, eventually, post, startHoming, type TestHoming } from '../helpers/homing';
+import { publishMapping, publishTemplates } from '../helpers/automation';
 import { startSegmentSink, type SegmentEvent, type SegmentSink } from '../helpers/segment-sink';
 import { VERSION } from '../../src/version';
 
@@ -12,23 +13,13 @@ const send = (body: Record<string, unknown>) => post(`${homing.url}/segment`, JS
 beforeAll(async () => {
   segment = await startSegmentSink(WRITE_KEY);
   homing = await startHoming({ env: { SEGMENT_WRITE_KEY: WRITE_KEY, SEGMENT_API_HOST: segment.url } });
-  const templates = [
-    { id: 'mail', name: 'Mail', channel: 'email', content: { subject: 'Hi', html: '<p>Hi <a href="https://example.com">go</a></p>' } },
-    { id: 'text', name: 'Text', channel: 'sms', content: { text: 'Hi https://example.com' } },
-  ];
-  for (const t of templates) {
-    expect((await homing.admin('/api/templates', { method: 'POST', body: t })).status).toBe(201);
-    expect((await homing.admin(`/api/templates/${t.id}/publish`, { method: 'POST', body: {} })).status).toBe(200);
-  }
-  const mapping = {
+  await publishTemplates(homing);
+  await publishMapping(homing, {
     id: 'escalate',
-    name: 'Escalate',
-    status: 'published',
     trigger: { type: 'track', event: 'Cart Abandoned' },
     automation: 'email-then-sms',
-    params: { emailTemplate: 'mail', smsTemplate: 'text', wait: '2s', smsWait: '2s' },
-  };
-  expect((await homing.admin('/api/mappings', { method: 'POST', body: mapping })).status).toBe(201);
+    params: { emailTemplate: 'welcome', smsTemplate: 'nudge', wait: '2s', smsWait: '2s' },
+  });
 }, 120_000);
 afterAll(async () => {
   await homing?.stop();
@@ -36,7 +27,7 @@ afterAll(async () => {
 });
 
 async function startRun(userId: string) {
-  await send({ type: 'identify', userId, traits: { email: `${userId}@example.com`, phone: '+15550123456' }, messageId: `${userId}-identify` });
+  await send({ type: 'identify', userId, traits: { name: userId, email: `${userId}@example.com`, phone: '+15550123456' }, messageId: `${userId}-identify` });
   await send({ type: 'track', userId, event: 'Cart Abandoned', messageId: `${userId}-cart` });
   return eventually(async () => ((await homing.admin(`/api/runs?userId=${userId}`)).body.runs as any[])[0], 20_000, `${userId}'s run`);
 }
@@ -69,8 +60,8 @@ it('an ignored escalation reports exactly Message Sent (email), Message Sent (sm
     });
     expect(e.messageId).toBe(`homing-${e.properties!.messageId}-${e.properties!.opened === false ? 'ignored' : 'sent'}`);
   }
-  expect(events[0]!.properties).toMatchObject({ messageId: email.id, channel: 'email', template: 'mail', templateVersion: 1 });
-  expect(events[1]!.properties).toMatchObject({ channel: 'sms', template: 'text' });
+  expect(events[0]!.properties).toMatchObject({ messageId: email.id, channel: 'email', template: 'welcome', templateVersion: 1 });
+  expect(events[1]!.properties).toMatchObject({ channel: 'sms', template: 'nudge' });
 });
 
 it('an opened email reports Message Sent and Message Opened, and nothing else', async () => {

@@ -7,6 +7,7 @@ import { applyShardBatch } from '../../src/ingest/apply';
 import { shardOf } from '../../src/ingest/shards';
 import { createLogger } from '../../src/logger';
 import { API_KEY, basic, eventually, post, startHoming, type TestHoming } from '../helpers/homing';
+import { publishMapping, publishTemplates } from '../helpers/automation';
 import { runTimeline, startTimeSkipping, startTimeSkippingWorker, timeSkippingRuns } from '../helpers/time-skipping';
 
 /**
@@ -32,32 +33,14 @@ beforeAll(async () => {
   env = await startTimeSkipping(log);
   homing = await startHoming({ worker: false, temporalAddress: env.address });
   runs = timeSkippingRuns(env, homing, log);
-  const templates = [
-    {
-      id: 'welcome',
-      name: 'Welcome',
-      channel: 'email',
-      content: { subject: 'Welcome, {{ profile.name }}', html: '<html><body><p>Hi {{ profile.name }}</p><a href="https://example.com/start?plan={{ data.plan }}">Start</a></body></html>' },
-    },
-    { id: 'nudge', name: 'Nudge', channel: 'sms', content: { text: '{{ profile.name }}, your trial is waiting: https://example.com/start?plan={{ data.plan }}' } },
-  ];
-  for (const t of templates) {
-    expect((await homing.admin('/api/templates', { method: 'POST', body: t })).status).toBe(201);
-    expect((await homing.admin(`/api/templates/${t.id}/publish`, { method: 'POST', body: {} })).status).toBe(200);
-  }
-  const mapping = await homing.admin('/api/mappings', {
-    method: 'POST',
-    body: {
-      id: 'trial',
-      name: 'Trial onboarding',
-      status: 'published',
-      trigger: { type: 'track', event: 'Trial Started' },
-      automation: 'email-then-sms',
-      params: { emailTemplate: 'welcome', smsTemplate: 'nudge' },
-    },
+  await publishTemplates(homing);
+  const mapping = await publishMapping(homing, {
+    id: 'trial',
+    trigger: { type: 'track', event: 'Trial Started' },
+    automation: 'email-then-sms',
+    params: { emailTemplate: 'welcome', smsTemplate: 'nudge' },
   });
-  expect(mapping.status).toBe(201);
-  expect(mapping.body.params).toMatchObject({ wait: '24h', smsWait: '24h' });
+  expect(mapping.params).toMatchObject({ wait: '24h', smsWait: '24h' });
   worker = await startTimeSkippingWorker(env, homing, log);
 }, 120_000);
 

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { API_KEY, basic, eventually, post, startHoming, type TestHoming } from '../helpers/homing';
 import { startSendGridSink, type SendGridSink, type SendGridSinkMessage } from '../helpers/sendgrid-sink';
+import { publishMapping, publishTemplates, twilioEnv } from '../helpers/automation';
 import { startTwilioSink, type TwilioSink } from '../helpers/twilio-sink';
 import { messageIdFor } from '../../src/messaging/send';
 import { SendGridEmailProvider, parseMailbox } from '../../src/messaging/providers/sendgrid';
@@ -22,37 +23,17 @@ beforeAll(async () => {
       SENDGRID_API_KEY: sendgrid.apiKey,
       SENDGRID_WEBHOOK_PUBLIC_KEY: sendgrid.webhookPublicKey,
       EMAIL_FROM: 'Homing Test <hello@homing.test>',
-      SMS_PROVIDER: 'twilio',
-      TWILIO_API_URL: twilio.url,
-      TWILIO_ACCOUNT_SID: twilio.accountSid,
-      TWILIO_AUTH_TOKEN: twilio.authToken,
-      TWILIO_FROM: '+15005550006',
+      ...twilioEnv(twilio),
     },
   });
-  const templates = [
-    {
-      id: 'welcome',
-      name: 'Welcome',
-      channel: 'email',
-      content: { subject: 'Welcome, {{ profile.name }}', html: '<p>Hi {{ profile.name }}</p><a href="https://example.com/start">Start</a>', text: 'Hi {{ profile.name }}: https://example.com/start' },
-    },
-    { id: 'nudge', name: 'Nudge', channel: 'sms', content: { text: '{{ profile.name }}, your trial is waiting: https://example.com/start' } },
-  ];
-  for (const t of templates) {
-    expect((await homing.admin('/api/templates', { method: 'POST', body: t })).status).toBe(201);
-    expect((await homing.admin(`/api/templates/${t.id}/publish`, { method: 'POST', body: {} })).status).toBe(200);
-  }
+  await publishTemplates(homing);
   // A long email wait for the runs that get an open; a short one for those that fall back to SMS.
   const mappings = [
     { id: 'opens', event: 'Trial Started', wait: '60s' },
     { id: 'falls-back', event: 'Demo Booked', wait: '2s' },
   ];
   for (const m of mappings) {
-    const res = await homing.admin('/api/mappings', {
-      method: 'POST',
-      body: { id: m.id, name: m.id, status: 'published', trigger: { type: 'track', event: m.event }, automation: 'email-then-sms', params: { emailTemplate: 'welcome', smsTemplate: 'nudge', wait: m.wait, smsWait: '2s' } },
-    });
-    expect(res.status).toBe(201);
+    await publishMapping(homing, { id: m.id, trigger: { type: 'track', event: m.event }, automation: 'email-then-sms', params: { emailTemplate: 'welcome', smsTemplate: 'nudge', wait: m.wait, smsWait: '2s' } });
   }
 }, 120_000);
 

@@ -1,0 +1,43 @@
+import type { TestHoming } from './homing';
+import type { TwilioSink } from './twilio-sink';
+
+/** An email and an SMS template, as most automation tests use them (`data.plan` is optional). */
+export const TRIAL_TEMPLATES = [
+  {
+    id: 'welcome',
+    name: 'Welcome',
+    channel: 'email',
+    content: {
+      subject: 'Welcome, {{ profile.name }}',
+      html: '<html><body><p>Hi {{ profile.name }}, your {{ data.plan | default: "basic" }} trial is on.</p><a href="https://example.com/start?plan={{ data.plan | default: "basic" }}">Start</a></body></html>',
+      text: 'Hi {{ profile.name }}: https://example.com/start?plan={{ data.plan | default: "basic" }}',
+    },
+  },
+  { id: 'nudge', name: 'Nudge', channel: 'sms', content: { text: '{{ profile.name }}, your trial is waiting: https://example.com/start?plan={{ data.plan | default: "basic" }}' } },
+];
+
+/** Creates templates through the management API and publishes each. */
+export async function publishTemplates(homing: TestHoming, templates: Array<Record<string, unknown>> = TRIAL_TEMPLATES): Promise<void> {
+  for (const t of templates) {
+    const created = await homing.admin('/api/templates', { method: 'POST', body: t });
+    if (created.status !== 201) throw new Error(`template ${t.id}: ${JSON.stringify(created.body)}`);
+    const published = await homing.admin(`/api/templates/${t.id}/publish`, { method: 'POST', body: {} });
+    if (published.status !== 200) throw new Error(`publish ${t.id}: ${JSON.stringify(published.body)}`);
+  }
+}
+
+/** Creates a published mapping through the management API; answers it as stored. */
+export async function publishMapping(homing: TestHoming, mapping: { id: string; trigger: Record<string, unknown>; automation: string; params: Record<string, unknown>; cancelOn?: string[] }) {
+  const res = await homing.admin('/api/mappings', { method: 'POST', body: { name: mapping.id, status: 'published', ...mapping } });
+  if (res.status !== 201) throw new Error(`mapping ${mapping.id}: ${JSON.stringify(res.body)}`);
+  return res.body as Record<string, any>;
+}
+
+/** Configuration that sends SMS through a local Twilio-wire sink. */
+export const twilioEnv = (twilio: TwilioSink) => ({
+  SMS_PROVIDER: 'twilio',
+  TWILIO_API_URL: twilio.url,
+  TWILIO_ACCOUNT_SID: twilio.accountSid,
+  TWILIO_AUTH_TOKEN: twilio.authToken,
+  TWILIO_FROM: '+15005550006',
+});
