@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-import fs from 'node:fs';
-import path from 'node:path';
 import dotenv from 'dotenv';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
@@ -9,6 +7,7 @@ import { migrate } from './db/migrate';
 import { createPool } from './db/pool';
 import { runDoctor } from './doctor';
 import { replayCommand } from './temporal/replay';
+import { writeRuntimeInfo } from './runtime-info';
 
 const USAGE = `usage: homing <command>
 
@@ -116,10 +115,7 @@ async function main(argv: string[]): Promise<void> {
       shutdown.add(await startWorker({ ...deps, onFatal: fatal }));
       const api = await startApi(deps);
       shutdown.add(api);
-      fs.writeFileSync(
-        path.join(config.dataDir, 'runtime.json'),
-        JSON.stringify({ pid: process.pid, apiUrl: api.url, databaseUrl: infra.databaseUrl, temporalAddress: infra.temporalAddress, temporalUiUrl: infra.temporalUiUrl }, null, 2),
-      );
+      writeRuntimeInfo(config.dataDir, { pid: process.pid, apiUrl: api.url, databaseUrl: infra.databaseUrl, temporalAddress: infra.temporalAddress, temporalUiUrl: infra.temporalUiUrl });
       console.log(banner(config, api.url, infra.temporalUiUrl, infra.databaseUrl));
       return;
     }

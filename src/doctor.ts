@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { runningInstance } from './runtime-info';
 import net from 'node:net';
 import { Client as PgClient } from 'pg';
 import { Connection } from '@temporalio/client';
@@ -10,17 +11,6 @@ interface Check {
   name: string;
   ok: boolean;
   detail: string;
-}
-
-/** What `homing start` wrote about the running all-in-one instance, if it is still running. */
-function runningInstance(dataDir: string): { pid: number; apiUrl: string; databaseUrl: string; temporalAddress: string } | undefined {
-  try {
-    const info = JSON.parse(fs.readFileSync(path.join(dataDir, 'runtime.json'), 'utf8'));
-    process.kill(info.pid, 0);
-    return info;
-  } catch {
-    return undefined;
-  }
 }
 
 async function postgres(url: string): Promise<Check> {

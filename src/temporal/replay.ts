@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { runningInstance } from '../runtime-info';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { historyFromJSON, type History } from '@temporalio/common/lib/proto-utils';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import { ReplayError, Worker, type ReplayResult } from '@temporalio/worker';
+import { bundleWorkflowCode, ReplayError, Runtime, Worker, type ReplayResult } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { lazyClient } from './connection';
@@ -118,6 +119,21 @@ function outcome({ history, ...meta }: LoadedHistory, result: ReplayResult): Rep
 }
 
 /**
+ * Bundles the workflows before any replay worker exists, so a bundle that fails
+ * leaves no SDK runtime behind, and says why in webpack's words.
+ */
+async function bundle(workflowsPath: string): Promise<{ code: string }> {
+  const errors: string[] = [];
+  const ignore = () => undefined;
+  const logger = { log: ignore, trace: ignore, debug: ignore, info: ignore, warn: ignore, error: (message: string) => void errors.push(message) };
+  try {
+    return await bundleWorkflowCode({ workflowsPath, logger });
+  } catch (err) {
+    throw new Error(`the workflows at ${workflowsPath} do not bundle: ${errors.join('\n') || errorMessage(err)}`);
+  }
+}
+
+/**
  * Replays every history of `source` against the workflow code, one at a
  * time in one replay worker (the workflows are bundled once). A history that
  * fails, or cannot be loaded, is reported and the rest still replay.
@@ -143,8 +159,8 @@ export async function replayHistories(opts: ReplayOptions): Promise<ReplaySummar
       yield { workflowId: item.workflowId, history: item.history };
     }
   }
-  const code = opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: opts.workflowsPath ?? WORKFLOWS_PATH };
-  for await (const result of Worker.runReplayHistories({ ...code, replayName: 'homing-replay' }, histories())) {
+  const workflowBundle = opts.workflowBundle ?? (await bundle(opts.workflowsPath ?? WORKFLOWS_PATH));
+  for await (const result of Worker.runReplayHistories({ workflowBundle, replayName: 'homing-replay' }, histories())) {
     const loaded = inFlight.shift();
     if (loaded) record(outcome(loaded, result));
   }
@@ -152,7 +168,7 @@ export async function replayHistories(opts: ReplayOptions): Promise<ReplaySummar
 }
 
 /** The visibility query for `homing replay` without files: closed runs on Homing's task queue. */
-export function historyQuery(opts: { taskQueue: string; types?: string[]; since?: Date; until?: Date }): string {
+function historyQuery(opts: { taskQueue: string; types?: string[]; since?: Date; until?: Date }): string {
   const q = (s: string) => JSON.stringify(s);
   const clauses = ['ExecutionStatus != "Running"', `TaskQueue = ${q(opts.taskQueue)}`];
   if (opts.types?.length) clauses.push(`WorkflowType IN (${opts.types.map(q).join(', ')})`);
@@ -161,7 +177,7 @@ export function historyQuery(opts: { taskQueue: string; types?: string[]; since?
   return clauses.join(' AND ');
 }
 
-export const REPLAY_USAGE = `usage: homing replay [files or directories...] [options]
+const REPLAY_USAGE = `usage: homing replay [files or directories...] [options]
 
 Replays workflow histories against this build's workflows. A change to a
 workflow that would break runs already in flight (nondeterminism) fails here,
@@ -230,17 +246,6 @@ function parseReplayArgs(argv: string[]) {
   };
 }
 
-/** The embedded Temporal of a `homing start` running in `dataDir`, from the runtime.json it writes. */
-function runningTemporal(dataDir: string): string | undefined {
-  try {
-    const info = JSON.parse(fs.readFileSync(path.join(dataDir, 'runtime.json'), 'utf8')) as { pid: number; temporalAddress?: string };
-    process.kill(info.pid, 0);
-    return info.temporalAddress;
-  } catch {
-    return undefined;
-  }
-}
-
 function line(o: ReplayOutcome): string {
   const where = [o.workflowType, o.file ?? o.runId].filter((w) => w && w !== o.workflowId).join(', ');
   const head = `${o.error ? '✗' : '✓'} ${o.workflowId}${where ? ` (${where})` : ''}`;
@@ -271,7 +276,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   } else {
     // Replay needs the Temporal settings only; the placeholders keep loadConfig from generating and storing secrets.
     const config = loadConfig({ HOMING_API_KEY: 'unused', HOMING_ADMIN_TOKEN: 'unused', TRACKING_SECRET: 'unused', ...process.env });
-    const address = config.temporal.address ?? runningTemporal(config.dataDir);
+    const address = config.temporal.address ?? runningInstance(config.dataDir)?.temporalAddress;
     if (!address) {
       console.error(`homing replay: no Temporal to fetch histories from: set TEMPORAL_ADDRESS, run "homing start" in ${config.dataDir}, or pass history files\n\n${REPLAY_USAGE}`);
       return 2;
@@ -293,5 +298,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     return 1;
   } finally {
     await client?.connection.close();
+    // A replay worker that failed to start leaves the SDK runtime up, which would keep the process alive.
+    await Runtime._instance?.shutdown();
   }
 }
