@@ -205,3 +205,31 @@ export async function machineBusy(ms = 1_000): Promise<number> {
   const total = busy + (b.idle - a.idle) + (b.iowait - a.iowait) + (b.steal - a.steal);
   return total > 0 ? (busy / total) * 100 : 0;
 }
+
+/**
+ * CPU use over consecutive snapshots (e.g. one per second), summed interval by
+ * interval: a process that exits in between (an idle pooled connection's
+ * backend, closed after 10 s) loses at most one interval, not the whole phase.
+ */
+export function cpuUseOver(snaps: CpuSnapshot[], groupNames: string[]): CpuUse {
+  const parts = snaps.slice(1).map((b, i) => cpuUse(snaps[i]!, b, groupNames));
+  if (parts.length === 1) return parts[0]!;
+  const wall = parts.reduce((s, p) => s + p.wallSeconds, 0);
+  const avg = (f: (p: CpuUse) => number) => (wall > 0 ? parts.reduce((s, p) => s + f(p) * p.wallSeconds, 0) / wall : NaN);
+  const perKey = (f: (p: CpuUse) => Record<string, number>) => {
+    const keys = new Set(parts.flatMap((p) => Object.keys(f(p))));
+    return Object.fromEntries([...keys].map((k) => [k, avg((p) => f(p)[k] ?? 0)]));
+  };
+  const roleNames = new Set(parts.flatMap((p) => Object.keys(p.roles)));
+  return {
+    wallSeconds: wall,
+    groups: perKey((p) => p.groups),
+    writes: perKey((p) => p.writes),
+    roles: Object.fromEntries(
+      [...roleNames].map((r) => [r, { cpu: avg((p) => p.roles[r]?.cpu ?? 0), writeMBs: avg((p) => p.roles[r]?.writeMBs ?? 0) }]),
+    ),
+    systemBusy: avg((p) => p.systemBusy),
+    systemIowait: avg((p) => p.systemIowait),
+    systemSteal: avg((p) => p.systemSteal),
+  };
+}

@@ -17,9 +17,15 @@ import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../src/embed
 import { provisionTemporalBinary } from '../src/embedded/temporal-binaries';
 import { startDevServer, type DevServerHandle } from '../src/embedded/temporal-server';
 import { packageRoot, VERSION } from '../src/version';
-import { cpuUse, machineBusy, snapshot, type CpuGroup, type CpuUse } from './cpu';
-import type { ClosedLoopResult, ClosedLoopSpec, LoadReply, OpenLoopResult, OpenLoopSpec } from './protocol';
+import { cpuUseOver, machineBusy, snapshot, type CpuGroup, type CpuUse } from './cpu';
+import type { AutomationLoadResult, AutomationLoadSpec, ClosedLoopResult, ClosedLoopSpec, LoadReply, OpenLoopResult, OpenLoopSpec } from './protocol';
 import { renderReport, type BenchReport, type DrainResult, type HomingPhase } from './report';
+import { SmtpReceiver } from './automation-setup';
+import type { BareTemporalReply, BareTemporalRequest } from './bare-temporal';
+import { Forked } from './forked';
+import { runAutomations } from './automations';
+import { renderAutomations, withAutomationsSection, type AutomationRun } from './automations-report';
+import { installWorkerProbe } from './worker-probe';
 import { profiled } from './profile';
 import { installProbes, probeDelta, readProbes, type ProbeCounters } from './probes';
 import { summarize } from './stats';
@@ -27,6 +33,9 @@ import { WaitSampler, waitDelta } from './waits';
 
 /** Shortens every phase, for trying the bench out (BENCH_SCALE=0.2); the published run uses 1. */
 const SCALE = Number(process.env.BENCH_SCALE ?? '1') || 1;
+/** BENCH_ONLY=automations: only the automation part, which rewrites only its section of BENCHMARKS.md. */
+const ONLY = process.env.BENCH_ONLY;
+if (ONLY !== undefined && ONLY !== 'automations') throw new Error(`BENCH_ONLY=${ONLY}: the only partial run is "automations"`);
 const ms = (base: number) => Math.max(500, Math.round(base * SCALE));
 
 export const SETTINGS = {
@@ -108,7 +117,8 @@ class LoadGenerator {
   }
   run(spec: ClosedLoopSpec): Promise<ClosedLoopResult>;
   run(spec: OpenLoopSpec): Promise<OpenLoopResult>;
-  run(spec: ClosedLoopSpec | OpenLoopSpec): Promise<ClosedLoopResult | OpenLoopResult> {
+  run(spec: AutomationLoadSpec): Promise<AutomationLoadResult>;
+  run(spec: ClosedLoopSpec | OpenLoopSpec | AutomationLoadSpec): Promise<ClosedLoopResult | OpenLoopResult | AutomationLoadResult> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, (reply) => (reply.error !== undefined ? reject(new Error(reply.error)) : resolve(reply.result!)));
@@ -164,6 +174,7 @@ async function main(): Promise<void> {
   let bareChild: ChildProcess | undefined;
   log(`temp dir ${dir}; scale ${SCALE}`);
   const probes = installProbes();
+  installWorkerProbe();
   try {
     // The machine is shared: start when whatever else runs on it has calmed down (or after waiting long enough).
     let busyBefore = await machineBusy();
@@ -195,6 +206,12 @@ async function main(): Promise<void> {
     const pg: EmbeddedPostgresHandle = pgStarted.value;
     const temporal: DevServerHandle = temporalStarted.value;
     log(`postgres ${pg.url.replace(/:[^:@/]+@/, ':***@')}, temporal ${temporal.address} (${Date.now() - t0} ms)`);
+    // The mail server the automation part's emails go to (idle during the ingest part, which maps no events).
+    const receiver = await SmtpReceiver.start();
+    stops.push(['smtp receiver', () => receiver.stop()]);
+    // The automation part's baseline: a plain Temporal client and worker (idle until asked).
+    const bareTemporal = await Forked.start<BareTemporalRequest, BareTemporalReply>('bare-temporal.js', false);
+    stops.push(['bare temporal', () => bareTemporal.stop()]);
 
     const config = loadConfig({
       PORT: '0',
@@ -207,6 +224,9 @@ async function main(): Promise<void> {
       HOMING_ADMIN_TOKEN: 'bench-admin-token',
       TRACKING_SECRET: 'bench-tracking-secret',
       LOG_LEVEL: 'silent',
+      EMAIL_PROVIDER: 'smtp',
+      SMTP_URL: receiver.url,
+      SMS_PROVIDER: 'mailbox',
     });
     const homingLog = createLogger(config.logLevel);
     const pool = await openDatabase(pg.url, homingLog);
@@ -257,21 +277,25 @@ async function main(): Promise<void> {
       { name: 'temporal', pid: temporal.process.pid, descendants: true },
       { name: 'load generator', pid: loadgenChild!.pid, descendants: false },
       { name: 'bare server', pid: bareChild!.pid, descendants: false },
+      { name: 'smtp receiver', pid: receiver.pid, descendants: false },
+      { name: 'bare temporal worker', pid: bareTemporal.pid, descendants: false },
     ];
     const groupNames = groups().map((g) => g.name);
-    const measured = async <T>(fn: () => Promise<T>): Promise<{ result: T; cpu: CpuUse; probes: ProbeCounters }> => {
+    /** `sampleMs`: a CPU snapshot that often too (long phases, where pooled Postgres backends come and go). */
+    const measured = async <T>(fn: () => Promise<T>, sampleMs?: number): Promise<{ result: T; cpu: CpuUse; probes: ProbeCounters }> => {
       // Homing runs in this process: how late its event loop gets to a 10 ms timer shows how long other work blocks it.
       const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
-      const a = snapshot(groups());
+      const snaps = [snapshot(groups())];
+      const sampler = sampleMs ? setInterval(() => snaps.push(snapshot(groups())), sampleMs) : undefined;
       const pa = readProbes();
       const wa = waits.read();
       loop.enable();
-      const result = await fn();
+      const result = await fn().finally(() => clearInterval(sampler));
       loop.disable();
-      const b = snapshot(groups());
+      snaps.push(snapshot(groups()));
       const late = (ns: number) => Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS);
       const cpu = {
-        ...cpuUse(a, b, groupNames),
+        ...cpuUseOver(snaps, groupNames),
         loopDelay: { p50: late(loop.percentile(50)), p99: late(loop.percentile(99)), max: late(loop.max) },
         waits: waitDelta(wa, waits.read()),
       };
@@ -290,6 +314,27 @@ async function main(): Promise<void> {
       });
       return { backlog, ms: Date.now() - start, drained, left: drained ? 0 : await outboxSize(pool), cpu, probes: p };
     };
+
+    const automationPart = async (): Promise<AutomationRun> => {
+      const report = await runAutomations({
+        homingUrl, adminToken: config.adminToken, authorization: basic, pool, load: (spec) => load.run(spec), receiver, measured,
+        temporalPid: temporal.process.pid, temporalAddress: temporal.address, bare: bareTemporal, scale: SCALE, log,
+      });
+      const info = {
+        only: ONLY === 'automations', cores: os.cpus().length, busyBefore, quietWaitMs, loadavgStart, loadavgEnd: os.loadavg(),
+        node: process.version, temporal: versions.temporal, postgres: versions.postgres, startupMs,
+      };
+      fs.writeFileSync(path.join(__dirname, 'last-run-automations.json'), JSON.stringify({ info, report }, null, 2));
+      return { info, report };
+    };
+    const benchmarksMd = path.join(root, 'BENCHMARKS.md');
+    if (ONLY === 'automations') {
+      const automations = await automationPart();
+      const existing = fs.existsSync(benchmarksMd) ? fs.readFileSync(benchmarksMd, 'utf8') : '# Benchmarks\n';
+      fs.writeFileSync(benchmarksMd, withAutomationsSection(existing, renderAutomations(automations)));
+      log(`wrote the automations section of ${benchmarksMd}`);
+      return;
+    }
 
     // --- Preflight: the events the bench sends are accepted, and identifies get applied.
     {
@@ -392,6 +437,7 @@ async function main(): Promise<void> {
     };
     const lightLatency = await latencyPhase(SETTINGS.lightLatencyRate, SETTINGS.lightLatencyMs, 'latency-light');
     const latency = await latencyPhase(SETTINGS.latencyRate, SETTINGS.latencyMs, 'latency');
+    const automations = await automationPart();
 
     const cpus = os.cpus();
     const report: BenchReport = {
@@ -423,11 +469,10 @@ async function main(): Promise<void> {
       totalMs: 0,
     };
     report.totalMs = Date.now() - began;
-    const out = path.join(root, 'BENCHMARKS.md');
-    fs.writeFileSync(out, renderReport(report));
+    fs.writeFileSync(benchmarksMd, withAutomationsSection(renderReport(report), renderAutomations(automations)));
     // The raw figures too, beside the compiled bench (dist/ is not committed).
     fs.writeFileSync(path.join(__dirname, 'last-run.json'), JSON.stringify(report, null, 2));
-    log(`wrote ${out}`);
+    log(`wrote ${benchmarksMd}`);
   } finally {
     await stopChild(loadgenChild);
     await stopChild(bareChild);
@@ -439,11 +484,17 @@ async function main(): Promise<void> {
   }
 }
 
-/** BENCH_RENDER_ONLY=1: rewrite BENCHMARKS.md from the last run's figures (dist/bench/last-run.json), e.g. after a change to report.ts. */
+/**
+ * BENCH_RENDER_ONLY=1: rewrite BENCHMARKS.md from the last run's figures (dist/bench/last-run.json and
+ * last-run-automations.json), e.g. after a change to report.ts; with BENCH_ONLY=automations, only its section.
+ */
 async function renderOnly(): Promise<void> {
-  const report = JSON.parse(fs.readFileSync(path.join(__dirname, 'last-run.json'), 'utf8')) as BenchReport;
-  fs.writeFileSync(path.join(packageRoot(), 'BENCHMARKS.md'), renderReport(report));
-  log(`re-rendered BENCHMARKS.md from the run of ${report.date}`);
+  const out = path.join(packageRoot(), 'BENCHMARKS.md');
+  const read = <T>(file: string) => JSON.parse(fs.readFileSync(path.join(__dirname, file), 'utf8')) as T;
+  let md = ONLY === 'automations' ? fs.readFileSync(out, 'utf8') : renderReport(read<BenchReport>('last-run.json'));
+  if (fs.existsSync(path.join(__dirname, 'last-run-automations.json'))) md = withAutomationsSection(md, renderAutomations(read<AutomationRun>('last-run-automations.json')));
+  fs.writeFileSync(out, md);
+  log(`re-rendered ${out} from the last run's figures${ONLY === 'automations' ? ' (the automations section only)' : ''}`);
 }
 
 (process.env.BENCH_RENDER_ONLY === '1' ? renderOnly() : main()).then(

@@ -6,32 +6,14 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
+import { automationLoad } from './automation-load';
 import { batchBody, identifyEvent, singleBody } from './events';
+import { post } from './http-post';
 import type { ClosedLoopResult, ClosedLoopSpec, LoadReply, LoadRequest, OpenLoopResult, OpenLoopSpec } from './protocol';
 import { Samples, summarize } from './stats';
 
 /** Wall-clock ms with sub-ms resolution (comparable with Postgres timestamps on this host). */
 const wallNow = () => performance.timeOrigin + performance.now();
-
-interface Response {
-  status: number;
-  body: string;
-}
-
-function post(agent: http.Agent, url: URL, body: string, authorization: string | undefined): Promise<Response> {
-  return new Promise((resolve, reject) => {
-    const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-    if (authorization) headers.authorization = authorization;
-    const req = http.request({ agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 async function closedLoop(spec: ClosedLoopSpec): Promise<ClosedLoopResult> {
   const url = new URL(spec.url);
@@ -215,7 +197,8 @@ async function openLoop(spec: OpenLoopSpec): Promise<OpenLoopResult> {
 }
 
 process.on('message', (msg: LoadRequest) => {
-  const run = msg.spec.kind === 'closed' ? closedLoop(msg.spec) : openLoop(msg.spec);
+  const spec = msg.spec;
+  const run = spec.kind === 'closed' ? closedLoop(spec) : spec.kind === 'open' ? openLoop(spec) : automationLoad(spec);
   run.then(
     (result) => process.send!({ id: msg.id, result } satisfies LoadReply),
     (err: unknown) => process.send!({ id: msg.id, error: String((err as Error)?.stack ?? err) } satisfies LoadReply),

@@ -62,5 +62,45 @@ export interface OpenLoopResult {
   polls: number;
 }
 
-export type LoadRequest = { id: number; spec: ClosedLoopSpec | OpenLoopSpec };
-export type LoadReply = { id: number; result?: ClosedLoopResult | OpenLoopResult; error?: string };
+/**
+ * Identifies or mapped tracks for the automation bench, each numbered: event n
+ * has messageId `<prefix>-<n>` and (tracks) the property `key` with the same
+ * value, which the email template renders into the subject.
+ */
+export interface AutomationLoadSpec {
+  kind: 'automation';
+  /** Homing's /segment endpoint. */
+  url: string;
+  authorization: string;
+  type: 'identify' | 'track';
+  /** The mapped track event's name. */
+  event: string;
+  prefix: string;
+  count: number;
+  /** Event n is for user `<userPrefix><(firstUser + n) % users>`. */
+  userPrefix: string;
+  users: number;
+  firstUser: number;
+  /** Events per second, open loop, one event per request; 0: `perRequest` events per request, `inFlight` requests at a time. */
+  rate: number;
+  perRequest: number;
+  inFlight: number;
+}
+
+export interface AutomationLoadResult {
+  sent: number;
+  /** Wall-clock ms at which event n's request left. */
+  sentAt: number[];
+  httpErrors: number;
+  firstError?: string;
+  /** Per-event results from /segment (e.g. mapped, accepted, duplicate). */
+  statuses: Record<string, number>;
+  /** First send to last send. */
+  spanMs: number;
+  /** Open loop: how late sends left compared to their schedule. */
+  scheduleLag: Summary;
+  http: Summary;
+}
+
+export type LoadRequest = { id: number; spec: ClosedLoopSpec | OpenLoopSpec | AutomationLoadSpec };
+export type LoadReply = { id: number; result?: ClosedLoopResult | OpenLoopResult | AutomationLoadResult; error?: string };

@@ -16,6 +16,8 @@ export interface RunControlDeps {
   log: Logger;
 }
 
+const MAX_CALLS_IN_FLIGHT = 32;
+
 /** Calls on a workflow that has closed (or never existed) have nothing left to do. */
 const isGone = (err: unknown) => err instanceof WorkflowNotFoundError;
 
@@ -28,11 +30,20 @@ const isGone = (err: unknown) => err instanceof WorkflowNotFoundError;
 export class RunControl {
   constructor(private readonly deps: RunControlDeps) {}
 
-  /** Does the Temporal part of what a committed batch of events decided. Failures are left to the sweep. */
+  /**
+   * Does the Temporal part of what a committed batch of events decided, a few
+   * calls at a time (thousands at once only queue inside Temporal and keep runs
+   * pending long enough for the sweep to start them again). Failures are left
+   * to the sweep.
+   */
   async apply(work: RunWork): Promise<void> {
-    await Promise.all([...work.start.map((id) => this.start(id)), ...work.cancel.map((id) => this.cancelWorkflow(id))]).catch((err: unknown) =>
-      this.deps.log.warn({ err }, 'run start or cancel deferred to the sweep'),
-    );
+    const calls = [...work.start.map((id) => () => this.start(id)), ...work.cancel.map((id) => () => this.cancelWorkflow(id))];
+    const lane = async (): Promise<void> => {
+      for (let call = calls.shift(); call; call = calls.shift()) {
+        await call().catch((err: unknown) => this.deps.log.warn({ err }, 'run start or cancel deferred to the sweep'));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(MAX_CALLS_IN_FLIGHT, calls.length) }, lane));
   }
 
   async start(id: string): Promise<void> {
@@ -52,8 +63,9 @@ export class RunControl {
       // Started before (this is a retry): one run per id, whatever happens.
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
-    // Canceled while it was being started: cancel what was just started.
-    if (!(await markStarted(this.deps.pool, id))) await this.cancelWorkflow(id);
+    // No longer pending: another starter got there first (nothing to do), or the run was
+    // canceled while it was being started (cancel what was just started).
+    if (!(await markStarted(this.deps.pool, id)) && (await getRun(this.deps.pool, id))?.cancel_requested_at) await this.cancelWorkflow(id);
   }
 
   /** Cancels a run: at once if it has not started, through its workflow otherwise. False if it had already ended. */

@@ -1,5 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { API_KEY, basic, eventually, post, startHoming, type TestHoming } from '../helpers/homing';
+import { RunControl } from '../../src/automations/runs';
+import { insertRun } from '../../src/db/runs';
+import { createLogger } from '../../src/logger';
 
 /** The catalog, mappings and runs of the management API, and the triggers besides track events. */
 let homing: TestHoming;
@@ -130,4 +133,20 @@ it('starts runs on a first identify and on entering an Engage audience, once eac
     'vip:audience:vip_users:ivy-vip-1',
     'vip:audience:vip_users:ivy-vip-2',
   ]);
+});
+
+it('two starters racing for one pending run start it once and cancel nothing', async () => {
+  await homing.admin('/api/mappings', { method: 'POST', body: mapping({ id: 'race', trigger: { type: 'track', event: 'Race' }, params: { channel: 'email', template: 'mail', contactWait: '10m' } }) });
+  await send({ type: 'track', userId: 'ray', event: 'Race', messageId: 'ray-race-1' });
+  const started = await eventually(async () => (await runsOf('ray')).find((r) => r.status === 'running'));
+  // A second run of the same shape, recorded but not started, as the shard drain leaves it for its starters.
+  const id = started.id.replace('ray-race-1', 'ray-race-2');
+  const { rows } = await homing.pool.query('SELECT * FROM runs WHERE id = $1', [started.id]);
+  await insertRun(homing.pool, { ...rows[0], id, trigger_message_id: 'ray-race-2', input: { ...rows[0].input, runId: id } });
+  const runs = new RunControl({ pool: homing.pool, temporal, taskQueue: homing.config.temporal.taskQueue, log: createLogger('silent') });
+  await Promise.all([runs.start(id), runs.start(id), runs.start(id)]);
+  expect((await homing.admin(`/api/runs/${encodeURIComponent(id)}`)).body.status).toBe('running');
+  const history = await temporal.workflow.getHandle(id).fetchHistory();
+  expect(history.events!.some((e) => e.workflowExecutionCancelRequestedEventAttributes)).toBe(false);
+  expect((await temporal.workflow.getHandle(id).describe()).status.name).toBe('RUNNING');
 });
