@@ -66,7 +66,6 @@ function cpuCells(cpu: CpuUse, cores: number): string[] {
   return [...CPU_GROUPS.map((g) => pct(cpu.groups[g])), pct(otherCpu(cpu, cores)), pct(cpu.systemBusy)];
 }
 
-const summaryCells = (s: Summary) => [int(s.count), msf(s.p50), msf(s.p90), msf(s.p99), msf(s.max)];
 const startMean = (s: { calls: number; ms: number }) => msf(s.ms / Math.max(1, s.calls));
 
 /** The highest step that kept up (undefined if none did). */

@@ -7,9 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { Pool } from 'pg';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
 import { openDatabase, startApi, startWorker, type RunningApi, type Stoppable } from '../src/services';
@@ -17,153 +15,27 @@ import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../src/embed
 import { provisionTemporalBinary } from '../src/embedded/temporal-binaries';
 import { startDevServer, type DevServerHandle } from '../src/embedded/temporal-server';
 import { packageRoot, VERSION } from '../src/version';
-import { cpuUseOver, machineBusy, snapshot, type CpuGroup, type CpuUse } from './cpu';
-import type { AutomationLoadResult, AutomationLoadSpec, ClosedLoopResult, ClosedLoopSpec, LoadReply, OpenLoopResult, OpenLoopSpec } from './protocol';
-import { renderReport, type BenchReport, type DrainResult, type HomingPhase } from './report';
+import { machineBusy, type CpuGroup } from './cpu';
+import { renderReport } from './report';
+import type { BenchReport } from './report-types';
 import { SmtpReceiver } from './automation-setup';
 import type { BareTemporalReply, BareTemporalRequest } from './bare-temporal';
 import { Forked } from './forked';
 import { runAutomations } from './automations';
 import { renderAutomations, withAutomationsSection, type AutomationRun } from './automations-report';
 import { installWorkerProbe } from './worker-probe';
-import { profiled } from './profile';
-import { installProbes, probeDelta, readProbes, type ProbeCounters } from './probes';
-import { summarize } from './stats';
-import { WaitSampler, waitDelta } from './waits';
-
-/** Shortens every phase, for trying the bench out (BENCH_SCALE=0.2); the published run uses 1. */
-const SCALE = Number(process.env.BENCH_SCALE ?? '1') || 1;
-/** BENCH_ONLY=automations: only the automation part, which rewrites only its section of BENCHMARKS.md. */
-const ONLY = process.env.BENCH_ONLY;
-if (ONLY !== undefined && ONLY !== 'automations') throw new Error(`BENCH_ONLY=${ONLY}: the only partial run is "automations"`);
-const ms = (base: number) => Math.max(500, Math.round(base * SCALE));
-
-export const SETTINGS = {
-  concurrency: 32,
-  batchSize: 100,
-  /** Every 5th event is an identify (goes to the outbox and a profile shard), the rest are tracks. */
-  identifyEvery: 5,
-  warmupMs: ms(3_000),
-  homingPhaseMs: ms(15_000),
-  bareWarmupMs: ms(2_000),
-  barePhaseMs: ms(8_000),
-  latencyRate: 200,
-  latencyMs: ms(20_000),
-  /** A light load first: the pipeline's own delay when nothing else competes. */
-  lightLatencyRate: 20,
-  lightLatencyMs: ms(10_000),
-  /** Ingest with the worker stopped (the API alone), to show what the worker costs it. */
-  apiOnlyMs: ms(6_000),
-  /** The API-only single-event load once more, under the V8 profiler. */
-  profileMs: ms(4_000),
-  pollMs: 10,
-  latencyTailMs: 30_000,
-  drainTimeoutMs: 60_000,
-};
+import { installProbes } from './probes';
+import { WaitSampler } from './waits';
+import { forkChild, LoadGenerator, stopChild } from './child-processes';
+import { fsyncProbe, log, sleep, tempDir } from './host';
+import { IngestPhases } from './ingest-phases';
+import { measurer } from './measure';
+import { postmasterPid } from './pg-stats';
+import { API_KEY, basic, ONLY, SCALE, SETTINGS } from './settings';
 
 /** Before starting, wait (at most QUIET_WAIT_MS) until other processes use less than this share of the machine. */
 const QUIET_BUSY_PERCENT = 15;
 const QUIET_WAIT_MS = 90_000;
-
-/** The event-loop delay histogram's timer; what it records beyond this is delay. */
-const LOOP_RESOLUTION_MS = 10;
-
-const API_KEY = 'bench-api-key';
-const basic = `Basic ${Buffer.from(`${API_KEY}:`).toString('base64')}`;
-
-function tempDir(prefix: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  // The postgres system user (Postgres refuses to run as root) must be able to enter it.
-  fs.chmodSync(dir, 0o755);
-  return dir;
-}
-
-const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
-const log = (msg: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
-
-/** fdatasync latency of the disk the data dir is on: what one durable commit costs at least. */
-function fsyncProbe(dir: string, rounds = 200) {
-  const file = path.join(dir, 'fsync-probe');
-  const fd = fs.openSync(file, 'w');
-  const block = Buffer.alloc(8192, 1);
-  const times: number[] = [];
-  try {
-    for (let i = 0; i < rounds; i++) {
-      const t0 = process.hrtime.bigint();
-      fs.writeSync(fd, block, 0, block.length, (i % 16) * block.length);
-      fs.fdatasyncSync(fd);
-      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-  } finally {
-    fs.closeSync(fd);
-    fs.rmSync(file, { force: true });
-  }
-  return summarize(times);
-}
-
-/** The forked load generator, one request at a time. */
-class LoadGenerator {
-  private nextId = 0;
-  private readonly waiting = new Map<number, (reply: LoadReply) => void>();
-  constructor(readonly child: ChildProcess) {
-    child.on('message', (reply: LoadReply) => {
-      this.waiting.get(reply.id)?.(reply);
-      this.waiting.delete(reply.id);
-    });
-    child.on('exit', (code) => {
-      for (const w of this.waiting.values()) w({ id: -1, error: `load generator exited with code ${code}` });
-      this.waiting.clear();
-    });
-  }
-  run(spec: ClosedLoopSpec): Promise<ClosedLoopResult>;
-  run(spec: OpenLoopSpec): Promise<OpenLoopResult>;
-  run(spec: AutomationLoadSpec): Promise<AutomationLoadResult>;
-  run(spec: ClosedLoopSpec | OpenLoopSpec | AutomationLoadSpec): Promise<ClosedLoopResult | OpenLoopResult | AutomationLoadResult> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, (reply) => (reply.error !== undefined ? reject(new Error(reply.error)) : resolve(reply.result!)));
-      this.child.send({ id, spec });
-    });
-  }
-}
-
-function forkChild(file: string): ChildProcess {
-  // The bench's own flags (e.g. --inspect) must not be passed on.
-  return fork(path.join(__dirname, file), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-}
-
-function stopChild(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-function postmasterPid(pgDataDir: string): number | undefined {
-  try {
-    return Number(fs.readFileSync(path.join(pgDataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
-  } catch {
-    return undefined;
-  }
-}
-
-async function pgCounters(pool: Pool): Promise<{ commits: number; walSyncs: number; walBytes: number }> {
-  const { rows } = await pool.query<{ commits: string; wal_sync: string; wal_bytes: string }>(
-    `SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()) AS commits, wal_sync, wal_bytes FROM pg_stat_wal`,
-  );
-  const r = rows[0]!;
-  return { commits: Number(r.commits), walSyncs: Number(r.wal_sync), walBytes: Number(r.wal_bytes) };
-}
-
-async function outboxSize(pool: Pool): Promise<number> {
-  const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM outbox');
-  return Number(rows[0]!.n);
-}
 
 async function main(): Promise<void> {
   const began = Date.now();
@@ -280,40 +152,7 @@ async function main(): Promise<void> {
       { name: 'smtp receiver', pid: receiver.pid, descendants: false },
       { name: 'bare temporal worker', pid: bareTemporal.pid, descendants: false },
     ];
-    const groupNames = groups().map((g) => g.name);
-    /** `sampleMs`: a CPU snapshot that often too (long phases, where pooled Postgres backends come and go). */
-    const measured = async <T>(fn: () => Promise<T>, sampleMs?: number): Promise<{ result: T; cpu: CpuUse; probes: ProbeCounters }> => {
-      // Homing runs in this process: how late its event loop gets to a 10 ms timer shows how long other work blocks it.
-      const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
-      const snaps = [snapshot(groups())];
-      const sampler = sampleMs ? setInterval(() => snaps.push(snapshot(groups())), sampleMs) : undefined;
-      const pa = readProbes();
-      const wa = waits.read();
-      loop.enable();
-      const result = await fn().finally(() => clearInterval(sampler));
-      loop.disable();
-      snaps.push(snapshot(groups()));
-      const late = (ns: number) => Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS);
-      const cpu = {
-        ...cpuUseOver(snaps, groupNames),
-        loopDelay: { p50: late(loop.percentile(50)), p99: late(loop.percentile(99)), max: late(loop.max) },
-        waits: waitDelta(wa, waits.read()),
-      };
-      return { result, cpu, probes: probeDelta(pa, readProbes()) };
-    };
-
-    const drain = async (): Promise<DrainResult> => {
-      const backlog = await outboxSize(pool);
-      const start = Date.now();
-      const { result: drained, cpu, probes: p } = await measured(async () => {
-        while (Date.now() - start < SETTINGS.drainTimeoutMs) {
-          if ((await outboxSize(pool)) === 0) return true;
-          await sleep(100);
-        }
-        return false;
-      });
-      return { backlog, ms: Date.now() - start, drained, left: drained ? 0 : await outboxSize(pool), cpu, probes: p };
-    };
+    const measured = measurer(groups, waits);
 
     const automationPart = async (): Promise<AutomationRun> => {
       const report = await runAutomations({
@@ -336,107 +175,30 @@ async function main(): Promise<void> {
       return;
     }
 
-    // --- Preflight: the events the bench sends are accepted, and identifies get applied.
-    {
-      const check = await load.run({
-        kind: 'closed', url: `${homingUrl}/v1/batch`, authorization: basic, body: 'batch', batchSize: 10, identifyEvery: SETTINGS.identifyEvery,
-        concurrency: 1, durationMs: 1, prefix: 'preflight-batch',
-      });
-      const single = await load.run({
-        kind: 'closed', url: `${homingUrl}/segment`, authorization: basic, body: 'single', batchSize: 1, identifyEvery: 1,
-        concurrency: 1, durationMs: 1, prefix: 'preflight-single',
-      });
-      if (check.errors || single.errors) throw new Error(`preflight failed: ${check.firstError ?? single.firstError}`);
-      const { rows } = await pool.query<{ status: string; n: string }>(
-        `SELECT status, count(*) AS n FROM events WHERE message_id LIKE 'preflight-%' GROUP BY status`,
-      );
-      const bad = rows.filter((r) => r.status !== 'accepted' && r.status !== 'unmapped');
-      if (bad.length > 0) throw new Error(`preflight: unexpected event statuses ${JSON.stringify(rows)}`);
-      const d = await drain();
-      if (!d.drained) throw new Error('preflight: identifies were not applied within the drain timeout');
-      log(`preflight ok: ${JSON.stringify(rows)}`);
-    }
+    const ingest = new IngestPhases({ load, pool, measured, homingUrl, bareUrl, databaseUrl: pg.url });
+    await ingest.preflight();
 
-    const closed = (url: string, body: 'batch' | 'single', durationMs: number, prefix: string, authorization?: string): ClosedLoopSpec => ({
-      kind: 'closed', url, authorization, body, batchSize: SETTINGS.batchSize, identifyEvery: SETTINGS.identifyEvery,
-      concurrency: SETTINGS.concurrency, durationMs, prefix,
-    });
-
-    const homingPhase = async (name: string, url: string, body: 'batch' | 'single', prefix: string): Promise<HomingPhase> => {
-      log(`${name}: warm-up ${SETTINGS.warmupMs} ms`);
-      await load.run(closed(url, body, SETTINGS.warmupMs, `${prefix}-warmup`, basic));
-      await drain();
-      log(`${name}: measuring ${SETTINGS.homingPhaseMs} ms`);
-      const before = await pgCounters(pool);
-      const { result, cpu, probes: p } = await measured(() => load.run(closed(url, body, SETTINGS.homingPhaseMs, prefix, basic)));
-      const after = await pgCounters(pool);
-      log(`${name}: ${Math.round(result.events / (result.elapsedMs / 1000))} events/s, p50 ${result.latency.p50.toFixed(1)} ms, p99 ${result.latency.p99.toFixed(1)} ms, errors ${result.errors}`);
-      const d = await drain();
-      log(`${name}: outbox backlog ${d.backlog} drained in ${d.ms} ms${d.drained ? '' : ` (NOT drained, ${d.left} left)`}`);
-      const { rows } = await pool.query<{ events: string; txns: string; statuses: Record<string, number> }>(
-        `SELECT count(*) AS events, count(DISTINCT received_at) AS txns,
-           (SELECT jsonb_object_agg(status, n) FROM (SELECT status, count(*) AS n FROM events WHERE message_id LIKE $1 GROUP BY status) s) AS statuses
-         FROM events WHERE message_id LIKE $1 AND duplicate_of IS NULL`,
-        [`${prefix}-%`],
-      );
-      const row = rows[0]!;
-      return {
-        load: result, cpu, probes: p, drain: d,
-        stored: Number(row.events), ingestTransactions: Number(row.txns), statuses: row.statuses ?? {},
-        commits: after.commits - before.commits, walSyncs: after.walSyncs - before.walSyncs, walBytes: after.walBytes - before.walBytes,
-      };
-    };
-
-    const barePhase = async (name: string, body: 'batch' | 'single') => {
-      await load.run(closed(`${bareUrl}/`, body, SETTINGS.bareWarmupMs, `bare-${body}-warmup`));
-      log(`${name}: measuring ${SETTINGS.barePhaseMs} ms`);
-      const { result, cpu } = await measured(() => load.run(closed(`${bareUrl}/`, body, SETTINGS.barePhaseMs, `bare-${body}`)));
-      log(`${name}: ${Math.round(result.events / (result.elapsedMs / 1000))} events/s, p50 ${result.latency.p50.toFixed(2)} ms, p99 ${result.latency.p99.toFixed(2)} ms`);
-      return { load: result, cpu };
-    };
-
-    const batch = await homingPhase('homing /v1/batch', `${homingUrl}/v1/batch`, 'batch', 'batch');
-    const single = await homingPhase('homing /segment', `${homingUrl}/segment`, 'single', 'single');
+    const batch = await ingest.homing('homing /v1/batch', `${homingUrl}/v1/batch`, 'batch', 'batch');
+    const single = await ingest.homing('homing /segment', `${homingUrl}/segment`, 'single', 'single');
 
     // The same loads with the worker (and its dispatcher) stopped: what ingest costs alone.
     log('stopping the worker for the API-only phases');
     await worker.stop();
     worker = undefined;
-    const apiOnlyPhase = async (name: string, url: string, body: 'batch' | 'single', prefix: string) => {
-      const { result, cpu, probes: p } = await measured(() => load.run(closed(url, body, SETTINGS.apiOnlyMs, prefix, basic)));
-      log(`${name}: ${Math.round(result.events / (result.elapsedMs / 1000))} events/s, p50 ${result.latency.p50.toFixed(1)} ms, p99 ${result.latency.p99.toFixed(1)} ms, errors ${result.errors}`);
-      return { load: result, cpu, probes: p };
-    };
-    const apiOnlyBatch = await apiOnlyPhase('API only /v1/batch', `${homingUrl}/v1/batch`, 'batch', 'apionly-batch');
-    const apiOnlySingle = await apiOnlyPhase('API only /segment', `${homingUrl}/segment`, 'single', 'apionly-single');
-    // Where the API's event loop spends its time on single events (profiled apart: the profiler slows it a little).
-    const { result: profiledLoad, profile } = await profiled(() =>
-      load.run(closed(`${homingUrl}/segment`, 'single', SETTINGS.profileMs, 'profiled-single', basic)),
-    );
-    log(`profiled API-only /segment: ${Math.round(profiledLoad.events / (profiledLoad.elapsedMs / 1000))} events/s; event loop busy ${profile.busyPercent.toFixed(0)} %`);
+    const apiOnlyBatch = await ingest.apiOnly('API only /v1/batch', `${homingUrl}/v1/batch`, 'batch', 'apionly-batch');
+    const apiOnlySingle = await ingest.apiOnly('API only /segment', `${homingUrl}/segment`, 'single', 'apionly-single');
+    const { result: profiledLoad, profile } = await ingest.profiledSingle();
     const restartStart = Date.now();
     worker = await launchWorker();
     const restartMs = Date.now() - restartStart;
-    const apiOnlyDrain = await drain();
+    const apiOnlyDrain = await ingest.drain();
     log(`worker restarted in ${restartMs} ms; backlog ${apiOnlyDrain.backlog} drained in ${apiOnlyDrain.ms} ms${apiOnlyDrain.drained ? '' : ' (NOT drained)'}`);
 
-    const bareBatch = await barePhase('bare batch', 'batch');
-    const bareSingle = await barePhase('bare single', 'single');
+    const bareBatch = await ingest.bare('bare batch', 'batch');
+    const bareSingle = await ingest.bare('bare single', 'single');
 
-    const latencyPhase = async (rate: number, durationMs: number, prefix: string) => {
-      log(`identify → profile: ${rate}/s for ${durationMs} ms, open loop`);
-      const { result, cpu, probes: p } = await measured(() =>
-        load.run({
-          kind: 'open', url: `${homingUrl}/segment`, authorization: basic, rate, durationMs,
-          prefix, databaseUrl: pg.url, pollMs: SETTINGS.pollMs, tailMs: SETTINGS.latencyTailMs,
-        }),
-      );
-      log(`identify → profile at ${rate}/s: applied ${result.applied}/${result.sent}; poll-observed p50 ${result.pollObserved.p50.toFixed(1)} ms, p99 ${result.pollObserved.p99.toFixed(1)} ms; applied_at − received_at p50 ${result.dbApplied.p50.toFixed(1)} ms`);
-      await drain();
-      return { rate, durationMs, result, cpu, probes: p };
-    };
-    const lightLatency = await latencyPhase(SETTINGS.lightLatencyRate, SETTINGS.lightLatencyMs, 'latency-light');
-    const latency = await latencyPhase(SETTINGS.latencyRate, SETTINGS.latencyMs, 'latency');
+    const lightLatency = await ingest.latency(SETTINGS.lightLatencyRate, SETTINGS.lightLatencyMs, 'latency-light');
+    const latency = await ingest.latency(SETTINGS.latencyRate, SETTINGS.latencyMs, 'latency');
     const automations = await automationPart();
 
     const cpus = os.cpus();
