@@ -128,7 +128,7 @@ export async function startApi(deps: ServiceDeps & { port?: number }): Promise<R
 }
 
 /** What the worker's activities work with (also for tests that run a worker against another Temporal server). */
-export function activityDeps(config: Config, pool: Pool, runs: RunControl, log: Logger): ActivityDeps & { providers: Providers } {
+export function activityDeps(config: Config, pool: Pool, runs: RunControl): ActivityDeps & { providers: Providers } {
   const providers = createProviders(config, pool);
   return {
     pool,
@@ -136,7 +136,7 @@ export function activityDeps(config: Config, pool: Pool, runs: RunControl, log: 
     runs,
     providers,
     workflowIdPrefix: workflowIdPrefix(config.temporal.taskQueue),
-    send: { pool, providers, emailFrom: config.email.from, publicUrl: config.publicUrl, trackingSecret: config.trackingSecret, log },
+    send: { pool, providers, emailFrom: config.email.from, publicUrl: config.publicUrl, trackingSecret: config.trackingSecret },
     outcomes: { writeKey: config.segment.writeKey, host: config.segment.apiHost, version: VERSION },
   };
 }
@@ -150,7 +150,7 @@ export async function startWorker(deps: ServiceDeps & { workflowBundlePath?: str
   const temporal = lazyClient(temporalConfig);
   await ensureSearchAttributes(temporal, config.temporal.namespace);
   const runs = new RunControl({ pool, temporal, taskQueue: config.temporal.taskQueue, log });
-  const activities = activityDeps(config, pool, runs, log);
+  const activities = activityDeps(config, pool, runs);
   const { wakeups, providers } = activities;
   const worker = await createWorker({
     connection,

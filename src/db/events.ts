@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import type { LogEntry } from '../ingest/entries';
 import { OUTBOX_CHANNEL } from './outbox';
+import { whereClause } from './filter';
 
 /**
  * Logs entries, queues the profile changes among them for their shards and
@@ -18,12 +19,13 @@ uniq AS (SELECT DISTINCT ON (message_id) * FROM input ORDER BY message_id, ord),
 -- A track event is mapped if a published mapping starts a run for it, a goal
 -- if one names it in cancelOn, and otherwise unmapped and not queued.
 routed AS (
-  SELECT u.*, (SELECT CASE WHEN count(*) = 0 THEN NULL
-                           WHEN bool_or(m.trigger_type = 'track' AND m.trigger_key = u.event) THEN 'mapped'
-                           ELSE 'canceled-run' END
-               FROM mappings m
-               WHERE m.status = 'published' AND ((m.trigger_type = 'track' AND m.trigger_key = u.event) OR m.cancel_on @> ARRAY[u.event])
-              ) AS track_status
+  SELECT u.*, CASE WHEN u.type = 'track' THEN
+                (SELECT CASE WHEN count(*) = 0 THEN NULL
+                             WHEN bool_or(m.trigger_type = 'track' AND m.trigger_key = u.event) THEN 'mapped'
+                             ELSE 'canceled-run' END
+                 FROM mappings m
+                 WHERE m.status = 'published' AND ((m.trigger_type = 'track' AND m.trigger_key = u.event) OR m.cancel_on @> ARRAY[u.event]))
+              END AS track_status
   FROM uniq u
 ),
 firsts AS (
@@ -111,20 +113,15 @@ export interface EventRow {
 }
 
 export async function listEvents(pool: Pool, f: EventFilter): Promise<EventRow[]> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (sql: string, value: unknown) => {
-    params.push(value);
-    where.push(sql.replaceAll('?', `$${params.length}`));
-  };
-  if (f.status) add('status = ?', f.status);
-  if (f.type) add('type = ?', f.type);
-  if (f.userId) add('(user_id = ? OR anonymous_id = ?)', f.userId);
-  if (f.event) add('event = ?', f.event);
-  if (f.before) add('id < ?', f.before);
-  params.push(f.limit);
-  const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`;
-  return (await pool.query<EventRow>(sql, params)).rows;
+  const { where, params } = whereClause([
+    ['status = ?', f.status],
+    ['type = ?', f.type],
+    ['(user_id = ? OR anonymous_id = ?)', f.userId],
+    ['event = ?', f.event],
+    ['id < ?', f.before],
+  ]);
+  const sql = `SELECT * FROM events ${where} ORDER BY id DESC LIMIT $${params.length + 1}`;
+  return (await pool.query<EventRow>(sql, [...params, f.limit])).rows;
 }
 
 /** The logged payload of an event, by messageId. */

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { REPORTED_STATUSES, statusesBefore, type MessageStatus } from '../messaging/status';
+import { REPORTED_STATUSES, statusesBefore, type MessageStatus, type UndeliverableReason } from '../messaging/status';
 import { OUTCOMES_CHANNEL } from './outcomes';
 import type { Channel } from '../../workflows/types';
 
@@ -67,7 +67,8 @@ export async function startSend(q: Queryable, id: string, recipient: string, con
 export interface StatusChange {
   status: MessageStatus;
   source: string;
-  reason?: string;
+  /** Why a message is UNDELIVERABLE. */
+  reason?: UndeliverableReason;
   detail?: Record<string, unknown>;
   /** Names this happening so a repeat (a second pixel hit, a redelivered webhook) is recorded once; defaults to the status. */
   dedupeKey?: string;

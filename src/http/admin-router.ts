@@ -10,7 +10,8 @@ import { HttpError } from './errors';
 import type { RouteRegistry } from './routes';
 import * as s from './api-schemas';
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
+/** A nullable timestamp as JSON. */
+export const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 function eventJson(row: EventRow) {
   return {

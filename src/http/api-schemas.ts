@@ -4,16 +4,19 @@ import { z } from 'zod';
 
 export const EVENT_STATUSES = ['accepted', 'mapped', 'unmapped', 'duplicate', 'invalid', 'canceled-run'] as const;
 
+/** Paging by id, newest first: the `nextCursor` of the page before. */
+export const cursor = z
+  .string()
+  .regex(/^\d+$/, 'cursor must be the nextCursor of an earlier page')
+  .optional();
+
 export const eventsQuery = z.object({
   status: z.enum(EVENT_STATUSES).optional(),
   type: z.string().min(1).optional().describe('identify, track, page, screen, group, alias or unknown'),
   userId: z.string().min(1).optional().describe('matches userId or anonymousId'),
   event: z.string().min(1).optional().describe('track event name, or page/screen name'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z
-    .string()
-    .regex(/^\d+$/, 'cursor must be the nextCursor of an earlier page')
-    .optional(),
+  cursor,
 });
 
 export const loggedEvent = z.object({

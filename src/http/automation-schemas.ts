@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MESSAGE_STATUSES, REPORTED_STATUSES } from '../messaging/status';
+import { cursor } from './api-schemas';
 
 /** Request and response shapes of the automation routes: catalog, mappings, runs, messages, mailbox. */
 
@@ -86,6 +87,7 @@ export const mailboxQuery = z.object({
   channel: z.enum(['email', 'sms']).optional(),
   to: z.string().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor,
 });
 
 export const exportSettings = z.object({

@@ -8,6 +8,7 @@ import { deleteMapping, getMapping, listMappings, saveMapping, type Mapping, typ
 import { listMessages } from '../db/messages';
 import { getRun, listRuns, type RunRow } from '../db/runs';
 import { inTransaction } from '../db/pool';
+import { iso } from './admin-router';
 import { HttpError } from './errors';
 import { messageJson } from './messages-router';
 import type { RouteRegistry } from './routes';
@@ -22,7 +23,6 @@ export interface AutomationsRouterDeps {
   namespace: string;
 }
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 const mappingJson = (m: Mapping) => ({ ...m, createdAt: m.createdAt.toISOString(), updatedAt: m.updatedAt.toISOString() });
 

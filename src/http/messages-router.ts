@@ -41,6 +41,7 @@ const mailboxList = z.object({
       createdAt: z.string(),
     }),
   ),
+  nextCursor: z.string().nullable(),
 });
 
 /** Messages with their timelines, and what the mailbox providers stored. */
@@ -63,9 +64,11 @@ export function messagesRouter(deps: { pool: Pool; routes: RouteRegistry }): exp
       outcomes: outcomes.map((o) => ({ ...o, exportedAt: o.exportedAt?.toISOString() ?? null })),
     };
   });
-  routes.add(router, { method: 'get', path: '/api/mailbox', tag: 'messages', summary: 'What the mailbox email and SMS providers "sent", newest first', query: s.mailboxQuery, response: mailboxList }, async ({ query }) => ({
-    messages: (await listMailbox(pool, query)).map((m) => ({ ...m, createdAt: m.createdAt.toISOString() })),
-  }));
+  routes.add(router, { method: 'get', path: '/api/mailbox', tag: 'messages', summary: 'What the mailbox email and SMS providers "sent", newest first', query: s.mailboxQuery, response: mailboxList }, async ({ query }) => {
+    const rows = await listMailbox(pool, { ...query, before: query.cursor });
+    const last = rows.length === query.limit ? rows[rows.length - 1] : undefined;
+    return { messages: rows.map((m) => ({ ...m, createdAt: m.createdAt.toISOString() })), nextCursor: last?.id ?? null };
+  });
   routes.add(router, { method: 'get', path: '/api/settings/export', tag: 'outcomes', summary: 'Which outcome statuses are exported to Segment', response: s.exportSettings }, async () => ({
     statuses: await exportedStatuses(pool, REPORTED_STATUSES),
   }));

@@ -8,11 +8,11 @@ import { getProfile } from '../db/profiles';
 import { getRun } from '../db/runs';
 import { getTemplateVersion } from '../db/templates';
 import { contactOf } from '../ingest/traits';
-import type { Logger } from '../logger';
 import type { SendOutcome, SendRequest } from '../../workflows/types';
 import { ProviderError, type EmailProvider, type SmsProvider } from './providers/types';
 import { renderTemplate, TemplateError, type TemplateContext } from './templates';
 import { addTracking } from './tracking-content';
+import type { UndeliverableReason } from './status';
 
 export interface SendDeps {
   pool: Pool;
@@ -20,7 +20,6 @@ export interface SendDeps {
   emailFrom: string;
   publicUrl: string;
   trackingSecret: string;
-  log: Logger;
 }
 
 export interface SendAttempt {
@@ -45,9 +44,10 @@ async function whileHeartbeating<T>(work: Promise<T>, heartbeat: () => void): Pr
 }
 
 async function templateContext(pool: Pool, userId: string, traits: Record<string, unknown>, triggerMessageId: string): Promise<TemplateContext> {
-  const event = (await eventPayload(pool, triggerMessageId)) ?? {};
+  const [payload, group] = await Promise.all([eventPayload(pool, triggerMessageId), latestGroupTraits(pool, userId)]);
+  const event = payload ?? {};
   const data = (event.properties ?? event.traits ?? {}) as Record<string, unknown>;
-  return { profile: { ...traits, userId }, data, group: await latestGroupTraits(pool, userId), event };
+  return { profile: { ...traits, userId }, data, group, event };
 }
 
 /**
@@ -86,13 +86,16 @@ export async function sendMessage(deps: SendDeps, req: SendRequest, attempt: Sen
     return { status: 'undeliverable', reason: 'no-contact' };
   }
 
-  const template = await getTemplateVersion(pool, req.template.id, req.template.version);
+  const [template, context] = await Promise.all([
+    getTemplateVersion(pool, req.template.id, req.template.version),
+    templateContext(pool, run.user_id, profile?.traits ?? {}, run.trigger_message_id),
+  ]);
   if (template?.channel !== req.channel) {
     return fail(pool, id, 'failed', `template ${req.template.id} version ${req.template.version} does not exist as an ${req.channel} template`, 'TemplateMissing');
   }
   let content: Record<string, string>;
   try {
-    const rendered = renderTemplate(req.channel, template.content, await templateContext(pool, run.user_id, profile?.traits ?? {}, run.trigger_message_id));
+    const rendered = renderTemplate(req.channel, template.content, context);
     content = rendered as unknown as Record<string, string>;
   } catch (err) {
     if (err instanceof TemplateError) return fail(pool, id, 'failed', err.message, 'TemplateRenderError');
@@ -122,7 +125,7 @@ export async function sendMessage(deps: SendDeps, req: SendRequest, attempt: Sen
 }
 
 /** Marks the message UNDELIVERABLE and fails the activity for good (a typed, non-retryable failure). */
-async function fail(pool: Pool, id: string, reason: string, error: string, type: string): Promise<never> {
+async function fail(pool: Pool, id: string, reason: UndeliverableReason, error: string, type: string): Promise<never> {
   await recordStatus(pool, id, { status: 'UNDELIVERABLE', reason, source: 'homing', detail: { error } });
   throw ApplicationFailure.nonRetryable(error, type);
 }

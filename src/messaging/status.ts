@@ -11,8 +11,7 @@ export function statusesBefore(to: MessageStatus): MessageStatus[] {
   return ['ENQUEUED', 'SENT', 'DELIVERED'];
 }
 
-export const UNDELIVERABLE_REASONS = ['bounced', 'failed', 'no-contact', 'provider-error', 'unsubscribed'] as const;
-export type UndeliverableReason = (typeof UNDELIVERABLE_REASONS)[number];
+export type UndeliverableReason = 'bounced' | 'failed' | 'no-contact' | 'provider-error' | 'unsubscribed';
 
 /** Status changes reported to Segment as outcomes (CANCELED is Homing's own business). */
 export const REPORTED_STATUSES: MessageStatus[] = ['SENT', 'DELIVERED', 'OPENED', 'CLICKED', 'UNDELIVERABLE'];

@@ -1,10 +1,11 @@
 import { Liquid, type Template } from 'liquidjs';
+import type { Channel } from '../../workflows/types';
 import { z } from 'zod';
 
 /** Message templates: Liquid over `{ profile, data, group, event }`, one source string per content field. */
 
-export const CHANNELS = ['email', 'sms'] as const;
-export type Channel = (typeof CHANNELS)[number];
+export type { Channel };
+export const CHANNELS = ['email', 'sms'] as const satisfies readonly Channel[];
 
 export const emailContentSchema = z
   .strictObject({

@@ -41,7 +41,7 @@ export const timeSkippingRuns = (env: TestWorkflowEnvironment, homing: TestHomin
  */
 export async function startTimeSkippingWorker(env: TestWorkflowEnvironment, homing: TestHoming, log: Logger): Promise<{ stop(): Promise<void> }> {
   const { config, pool } = homing;
-  const activities = activityDeps(config, pool, timeSkippingRuns(env, homing, log), log);
+  const activities = activityDeps(config, pool, timeSkippingRuns(env, homing, log));
   const worker = await createWorker({
     connection: env.nativeConnection,
     namespace: 'default',

@@ -150,3 +150,32 @@ it('two starters racing for one pending run start it once and cancel nothing', a
   expect(history.events!.some((e) => e.workflowExecutionCancelRequestedEventAttributes)).toBe(false);
   expect((await temporal.workflow.getHandle(id).describe()).status.name).toBe('RUNNING');
 });
+
+it('answers bad input on the run, message and mailbox routes with a 4xx naming the problem', async () => {
+  const cases: Array<[string, number, RegExp]> = [
+    ['/api/runs/no-such-run', 404, /no run "no-such-run"/],
+    ['/api/messages/msg_nope', 404, /no message "msg_nope"/],
+    ['/api/runs?status=sleeping', 400, /status/],
+    ['/api/runs?limit=0', 400, /limit/],
+    ['/api/messages?limit=5000', 400, /limit/],
+    ['/api/mailbox?channel=fax', 400, /channel/],
+    ['/api/mailbox?cursor=abc', 400, /cursor must be the nextCursor of an earlier page/],
+  ];
+  for (const [path, status, error] of cases) {
+    const res = await homing.admin(path);
+    expect([path, res.status]).toEqual([path, status]);
+    expect(res.body.error).toMatch(error);
+  }
+  const anonymous = await fetch(`${homing.url}/api/runs`);
+  expect(anonymous.status).toBe(401);
+  expect(await anonymous.json()).toEqual({ error: expect.stringMatching(/admin token/) });
+});
+
+it('pages through the mailbox with nextCursor', async () => {
+  const first = await homing.admin('/api/mailbox?limit=1');
+  expect(first.body.messages).toHaveLength(1);
+  expect(first.body.nextCursor).toBe(first.body.messages[0].id);
+  const second = await homing.admin(`/api/mailbox?limit=1&cursor=${first.body.nextCursor}`);
+  expect(second.body.messages).toHaveLength(1);
+  expect(Number(second.body.messages[0].id)).toBeLessThan(Number(first.body.messages[0].id));
+});

@@ -147,7 +147,8 @@ describe('homing replay against the Temporal server', () => {
       { type: 'track', userId: 'rae', event: 'Signed Up', messageId: 'rae-signed-up' },
     ];
     expect((await post(`${homing.url}/segment`, JSON.stringify(events), { authorization: basic(API_KEY) })).status).toBe(200);
-    const run = await eventually(async () => (await homing.admin('/api/runs?userId=rae')).body.runs[0], 20_000, "Rae's run");
+    // Recorded (pending) first, then started in Temporal: wait for the start.
+    const run = await eventually(async () => (await homing.admin('/api/runs?userId=rae')).body.runs.find((r: { status: string }) => r.status !== 'pending'), 20_000, "Rae's run started");
     workflowId = run.id;
     await new Client({ connection }).workflow.getHandle(workflowId).result();
   }, 120_000);

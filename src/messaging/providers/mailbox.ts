@@ -1,4 +1,5 @@
 import type { Pool } from '../../db/pool';
+import { whereClause } from '../../db/filter';
 import type { EmailProvider, OutgoingEmail, OutgoingSms, SendResult, SmsProvider } from './types';
 
 type Queryable = Pick<Pool, 'query'>;
@@ -67,17 +68,12 @@ export interface MailboxEntry {
 }
 
 export async function listMailbox(db: Queryable, f: MailboxFilter): Promise<MailboxEntry[]> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (sql: string, value: unknown) => {
-    params.push(value);
-    where.push(sql.replace('?', `$${params.length}`));
-  };
-  if (f.channel) add('channel = ?', f.channel);
-  if (f.to) add('recipient = ?', f.to);
-  if (f.before) add('id < ?', f.before);
-  params.push(f.limit);
+  const { where, params } = whereClause([
+    ['channel = ?', f.channel],
+    ['recipient = ?', f.to],
+    ['id < ?', f.before],
+  ]);
   const sql = `SELECT id, message_id AS "messageId", channel, recipient AS "to", sender AS "from", subject, html, text, created_at AS "createdAt"
-    FROM mailbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`;
-  return (await db.query<MailboxEntry>(sql, params)).rows;
+    FROM mailbox ${where} ORDER BY id DESC LIMIT $${params.length + 1}`;
+  return (await db.query<MailboxEntry>(sql, [...params, f.limit])).rows;
 }
