@@ -36,3 +36,13 @@ export async function pendingShards(client: { query: PoolClient['query'] }): Pro
   const { rows } = await client.query<{ shard: number }>('SELECT DISTINCT shard FROM outbox');
   return rows.map((r) => r.shard);
 }
+
+/** True while an event of this id (as userId or anonymousId) is queued and not yet applied. */
+export async function hasQueuedEvents(client: { query: PoolClient['query'] }, id: string): Promise<boolean> {
+  const { rows } = await client.query(
+    `SELECT 1 FROM outbox o JOIN events e ON e.id = o.event_id
+     WHERE e.user_id = $1 OR e.anonymous_id = $1 LIMIT 1`,
+    [id],
+  );
+  return rows.length > 0;
+}

@@ -5,6 +5,7 @@ import { getGroup } from '../db/groups';
 import { getProfile, type ProfileView } from '../db/profiles';
 import { contactOf } from '../ingest/traits';
 import { deleteProfileById, editProfileTraits } from '../ingest/profiles';
+import { awaitQueuedEvents } from '../ingest/read-your-writes';
 import { isKnownKey, keyFromAuthorization } from './auth';
 import { HttpError } from './errors';
 import type { RouteRegistry } from './routes';
@@ -72,9 +73,10 @@ export function adminRouter(deps: { pool: Pool; adminToken: string; routes: Rout
   });
 
   const missing = { 404: 'no such profile' };
-  routes.add(router, { method: 'get', path: '/api/profiles/:userId', tag: 'profiles', summary: 'A profile, by userId or any of its aliases', response: s.profile, errors: missing }, ({ params }) =>
-    profileOr404(pool, params.userId!),
-  );
+  routes.add(router, { method: 'get', path: '/api/profiles/:userId', tag: 'profiles', summary: "A profile, by userId or any of its aliases (waits up to 2 s for this id's queued events to be applied)", response: s.profile, errors: missing }, async ({ params }) => {
+    await awaitQueuedEvents(pool, params.userId!);
+    return profileOr404(pool, params.userId!);
+  });
   routes.add(router, { method: 'post', path: '/api/profiles/:userId', tag: 'profiles', summary: 'Deep-merge traits into a profile (null deletes a key); creates it if missing', body: s.traitsBody, response: s.profile }, async ({ params, body }) => {
     await editProfileTraits(pool, params.userId!, body.traits, 'merge');
     return profileOr404(pool, params.userId!);
