@@ -5,9 +5,11 @@ import type { IngestPipeline } from '../ingest/pipeline';
 import type { Logger } from '../logger';
 import { metrics } from '../metrics';
 import { adminRouter } from './admin-router';
+import { BODY_TIMEOUT_MS } from './body';
 import { errorHandler, HttpError } from './errors';
 import { healthRouter } from './health-router';
 import { RouteRegistry } from './routes';
+import { documentHealthRoutes, documentIngestRoutes } from './route-docs';
 import { segmentRouter } from './segment-router';
 import { templatesRouter } from './templates-router';
 import { automationsRouter } from './automations-router';
@@ -29,8 +31,12 @@ export interface AppDeps {
   trackingSecret: string;
   /** Base of run links to the Temporal UI. */
   temporalUiUrl?: string;
-  /** Concurrent ingest requests before 429. */
+  /** Concurrent authenticated ingest requests before 429 (default 512). */
   maxInFlight?: number;
+  /** Concurrent ingest body reads before the key is known (X-Signature, /v1 writeKey) before 429 (default 64). */
+  maxUnauthenticatedInFlight?: number;
+  /** Time to receive an ingest body before 408 (default 10 s). */
+  bodyTimeoutMs?: number;
   /** Serves the provider webhooks (/webhooks/twilio, /webhooks/sendgrid) when set. */
   webhooks?: WebhookSettings;
 }
@@ -45,13 +51,16 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
   const routes = new RouteRegistry();
-  app.use(segmentRouter({ apiKeys: deps.apiKeys, pipeline: deps.pipeline, maxInFlight: deps.maxInFlight ?? 512 }));
+  const limits = { maxInFlight: deps.maxInFlight ?? 512, maxUnauthenticatedInFlight: deps.maxUnauthenticatedInFlight ?? 64, bodyTimeoutMs: deps.bodyTimeoutMs ?? BODY_TIMEOUT_MS };
+  documentIngestRoutes(routes);
+  app.use(segmentRouter({ apiKeys: deps.apiKeys, pipeline: deps.pipeline, limits }));
   app.use(adminRouter({ pool: deps.pool, adminToken: deps.adminToken, routes }));
   app.use(templatesRouter({ pool: deps.pool, routes }));
   app.use(automationsRouter({ pool: deps.pool, routes, runs: deps.runs, temporalUiUrl: deps.temporalUiUrl, namespace: deps.namespace }));
   app.use(messagesRouter({ pool: deps.pool, routes }));
-  app.use(trackingRouter({ pool: deps.pool, runs: deps.runs, trackingSecret: deps.trackingSecret }));
-  if (deps.webhooks) app.use(webhooksRouter({ pool: deps.pool, runs: deps.runs, log: deps.log, settings: deps.webhooks }));
+  app.use(trackingRouter({ pool: deps.pool, runs: deps.runs, trackingSecret: deps.trackingSecret, routes }));
+  if (deps.webhooks) app.use(webhooksRouter({ pool: deps.pool, runs: deps.runs, log: deps.log, settings: deps.webhooks, routes }));
+  documentHealthRoutes(routes);
   app.use(healthRouter({ pool: deps.pool, temporal: deps.temporal, namespace: deps.namespace, routes, version: deps.version }));
   // After every router: the admin router authorises /api but leaves unmatched paths to the routers mounted after it.
   app.use('/api', (req, _res, next) => next(new HttpError(404, `no route ${req.method} ${req.originalUrl}`)));

@@ -1,27 +1,38 @@
-import type { RequestHandler } from 'express';
+import type { Response } from 'express';
 import { HttpError } from './errors';
 
 /**
- * Sheds load before it queues without bound: past `maxInFlight` concurrent
- * requests the client gets 429 with Retry-After (Segment backs off and retries).
+ * Sheds load before it queues without bound: past `max` concurrent requests
+ * the client gets 429 with Retry-After (Segment backs off and retries).
  */
-export function overloadGuard(maxInFlight: number): RequestHandler {
-  let inFlight = 0;
-  return (_req, res, next) => {
-    if (inFlight >= maxInFlight) {
-      next(new HttpError(429, `too many requests in flight (${maxInFlight}); retry later`, undefined, { 'Retry-After': '1' }));
-      return;
+export class InFlightLimit {
+  private inFlight = 0;
+
+  /** `what` names the requests counted, for the 429's message, e.g. "requests". */
+  constructor(
+    readonly max: number,
+    private readonly what: string,
+    private readonly headers: Record<string, string> = {},
+  ) {}
+
+  /**
+   * Takes a slot, or throws the 429. The slot is freed by the returned
+   * function or when the response is done, whichever comes first.
+   */
+  acquire(res: Response): () => void {
+    if (this.inFlight >= this.max) {
+      throw new HttpError(429, `too many ${this.what} in flight (${this.max}); retry later`, undefined, { 'Retry-After': '1', ...this.headers });
     }
-    inFlight++;
+    this.inFlight++;
     let done = false;
     const release = () => {
       if (!done) {
         done = true;
-        inFlight--;
+        this.inFlight--;
       }
     };
     res.on('finish', release);
     res.on('close', release);
-    next();
-  };
+    return release;
+  }
 }

@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
 import { validateEvent } from '../segment/validate';
-import type { SegmentEvent } from '../segment/schemas';
+import { MAX_ID_CHARS, type SegmentEvent } from '../segment/schemas';
 import { identifyTraits } from './traits';
 import { shardOf } from './shards';
+import { mayBeUnstorable, storableCopy } from './storable';
 
 export type EventStatus = 'accepted' | 'mapped' | 'unmapped' | 'canceled-run' | 'duplicate' | 'invalid';
 
@@ -38,9 +39,30 @@ function str(v: unknown): string | null {
   return typeof v === 'string' || typeof v === 'number' ? String(v) : null;
 }
 
+/** A value for an indexed column, or null when too long to index (the payload keeps it). */
+function indexable(v: unknown): string | null {
+  const s = str(v);
+  return s !== null && s.length <= MAX_ID_CHARS ? s : null;
+}
+
+/** The columns known before validation, storable whatever the event holds. */
+function baseEntry(obj: Record<string, unknown>, messageId: string, payload: string) {
+  return {
+    messageId: messageId.length <= MAX_ID_CHARS ? messageId : `homing-${crypto.randomUUID()}`,
+    type: (typeof obj.type === 'string' ? indexable(obj.type) : null) ?? 'unknown',
+    event: null,
+    userId: indexable(obj.userId),
+    anonymousId: indexable(obj.anonymousId),
+    note: null,
+    payload,
+    shard: null,
+  };
+}
+
 /**
  * Validates one raw event and turns it into a log entry. Never throws: an
- * event that does not fit the Segment Spec becomes an `invalid` entry.
+ * event that does not fit the Segment Spec, or that Postgres could not store,
+ * becomes an `invalid` entry.
  */
 export function toLogEntry(raw: unknown): LogEntry {
   // A non-object is logged (as invalid) wrapped, so the log's payload is always an object.
@@ -48,16 +70,14 @@ export function toLogEntry(raw: unknown): LogEntry {
   const messageId = typeof obj.messageId === 'string' && obj.messageId ? obj.messageId : `homing-${crypto.randomUUID()}`;
   const stored = obj.messageId === messageId ? obj : { ...obj, messageId };
   const payload = JSON.stringify(stored);
-  const base = {
-    messageId,
-    type: typeof obj.type === 'string' ? obj.type : 'unknown',
-    event: null,
-    userId: str(obj.userId),
-    anonymousId: str(obj.anonymousId),
-    note: null,
-    payload,
-    shard: null,
-  };
+  if (mayBeUnstorable(payload)) {
+    const copy = storableCopy(stored);
+    if (copy.problem !== undefined) {
+      const storable = copy.value as Record<string, unknown>;
+      return { ...baseEntry(storable, storable.messageId as string, JSON.stringify(storable)), status: 'invalid', error: copy.problem };
+    }
+  }
+  const base = baseEntry(obj, messageId, payload);
   if (obj !== raw) return { ...base, status: 'invalid', error: 'event must be a JSON object' };
   const result = validateEvent(stored);
   if (!result.ok) return { ...base, status: 'invalid', error: result.error };

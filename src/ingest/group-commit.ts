@@ -18,6 +18,12 @@ export class GroupCommit<T, R> {
     private readonly write: (items: T[]) => Promise<R[]>,
     private readonly writers = 4,
     private readonly maxItems = 1000,
+    /**
+     * Whether a failed group is retried one submission at a time. Yes for an
+     * error caused by the data (one bad request must not fail its neighbours),
+     * no when retrying cannot help, e.g. while the database is unreachable.
+     */
+    private readonly isolate: (err: unknown) => boolean = () => true,
   ) {}
 
   submit(items: T[]): Promise<R[]> {
@@ -53,7 +59,12 @@ export class GroupCommit<T, R> {
         offset += p.items.length;
       }
     } catch (err) {
-      for (const p of group) p.reject(err);
+      if (group.length === 1 || !this.isolate(err)) {
+        for (const p of group) p.reject(err);
+        return;
+      }
+      // In arrival order, so a request written alone still precedes those that came after it.
+      for (const p of group) await this.flush([p]);
     }
   }
 }

@@ -3,6 +3,7 @@ import { storeEvents } from '../db/events';
 import { toLogEntry, type EventStatus, type LogEntry } from './entries';
 import { GroupCommit } from './group-commit';
 import { metrics } from '../metrics';
+import { isUnavailable } from '../db/pool';
 
 export const MAX_EVENT_BYTES = 32 * 1024;
 
@@ -20,6 +21,19 @@ export class EventTooLargeError extends Error {
 }
 
 /**
+ * Events Postgres refused for what they contain, in a way toLogEntry does not
+ * foresee: the request is refused (400), its neighbours are not affected.
+ */
+export class UnstorableEventsError extends Error {
+  constructor(reason: string) {
+    super(`events could not be stored: ${reason}`);
+  }
+}
+
+/** Postgres classes 22 (data exception) and 54 (program limit exceeded, e.g. an index row too large). */
+const isDataError = (err: unknown) => /^(22|54)/.test(String((err as { code?: unknown } | undefined)?.code ?? ''));
+
+/**
  * Ingest: validate, log once per messageId, and queue profile changes in the
  * outbox, all in one statement. It never talks to Temporal.
  */
@@ -27,14 +41,22 @@ export class IngestPipeline {
   private readonly commits: GroupCommit<LogEntry, IngestResult>;
 
   constructor(private readonly pool: Pool) {
-    this.commits = new GroupCommit((entries) => this.write(entries));
+    // While the database is unreachable, writing requests one by one would only multiply the failures.
+    this.commits = new GroupCommit((entries) => this.write(entries), 4, 1000, (err) => !isUnavailable(err));
   }
 
   async ingest(rawEvents: unknown[]): Promise<IngestResult[]> {
     const entries = rawEvents.map(toLogEntry);
     const tooLarge = entries.findIndex((e) => Buffer.byteLength(e.payload) > MAX_EVENT_BYTES);
     if (tooLarge >= 0) throw new EventTooLargeError(tooLarge);
-    const results = await this.commits.submit(entries);
+    let results: IngestResult[];
+    try {
+      results = await this.commits.submit(entries);
+    } catch (err) {
+      // Written alone by now (see GroupCommit), so this request's own data was refused.
+      if (isDataError(err)) throw new UnstorableEventsError((err as Error).message);
+      throw err;
+    }
     for (const r of results) metrics.ingestedEvents.inc({ status: r.status });
     return results;
   }

@@ -6,11 +6,17 @@ import { z } from 'zod';
  * (e.g. `projectId`, `writeKey`, `_metadata`), and those are kept.
  */
 
+/**
+ * Ids and names are indexed columns of the event log, and Postgres cannot
+ * index a value over about 2.7 KB: longer ones make an event invalid.
+ */
+export const MAX_ID_CHARS = 512;
+const idString = z.string().max(MAX_ID_CHARS);
 /** Segment ids are strings, but some libraries send numbers. */
-const id = z.union([z.string().trim().min(1), z.number()]).transform(String);
+const id = z.union([idString.trim().min(1), z.number()]).transform(String);
 /** An optional id: libraries send "" or null for "none". */
 const optionalId = z
-  .union([z.string(), z.number()])
+  .union([idString, z.number()])
   .nullish()
   .transform((v) => (v === null || v === undefined || String(v).trim() === '' ? undefined : String(v).trim()));
 const dict = z.record(z.string(), z.unknown());
@@ -39,14 +45,14 @@ export const identifySchema = z.looseObject({
 export const trackSchema = z.looseObject({
   ...common,
   type: z.literal('track'),
-  event: z.string().min(1, 'track needs an event name'),
+  event: idString.min(1, 'track needs an event name'),
   properties: dict.nullish(),
 });
 
 export const pageSchema = z.looseObject({
   ...common,
   type: z.literal('page'),
-  name: z.string().nullish(),
+  name: idString.nullish(),
   category: z.string().nullish(),
   properties: dict.nullish(),
 });
@@ -54,7 +60,7 @@ export const pageSchema = z.looseObject({
 export const screenSchema = z.looseObject({
   ...common,
   type: z.literal('screen'),
-  name: z.string().nullish(),
+  name: idString.nullish(),
   properties: dict.nullish(),
 });
 

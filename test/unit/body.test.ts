@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import express from 'express';
-import { MAX_BODY_BYTES, parseJson, readBody } from '../../src/http/body';
+import { MAX_BODY_BYTES, MAX_JSON_DEPTH, decodedBodyBytes, parseJson, readBody } from '../../src/http/body';
 import { HttpError } from '../../src/http/errors';
 
 let server: http.Server;
@@ -11,7 +11,7 @@ let baseUrl: string;
 beforeAll(async () => {
   const app = express();
   const answer = (err: unknown, res: express.Response) => {
-    if (err instanceof HttpError) res.status(err.status).json({ error: err.message, httpError: true });
+    if (err instanceof HttpError) res.status(err.status).set(err.headers).json({ error: err.message, httpError: true });
     else res.status(500).json({ error: String(err), httpError: false });
   };
   app.post('/json', async (req, res) => {
@@ -34,6 +34,14 @@ beforeAll(async () => {
     try {
       const raw = await readBody(req, 10);
       res.json({ bytes: raw.length, text: raw.toString('utf8') });
+    } catch (err) {
+      answer(err, res);
+    }
+  });
+  app.post('/stalled', async (req, res) => {
+    try {
+      const raw = await readBody(req, MAX_BODY_BYTES, 300);
+      res.json({ bytes: raw.length });
     } catch (err) {
       answer(err, res);
     }
@@ -145,6 +153,37 @@ describe('readBody over HTTP', () => {
     expect(reply.body.error).toContain('500 KB');
   });
 
+  test('a gzip bomb is a 400 and is inflated no further than the limit', async () => {
+    // 1,024 gzip members of 1 MiB of zeros each: 1 GiB once inflated, about 1 MB on the wire.
+    const member = zlib.gzipSync(Buffer.alloc(1024 * 1024), { level: 9 });
+    const bomb = Buffer.concat(Array.from({ length: 1024 }, () => member));
+    expect(bomb.length).toBeLessThan(2 * 1024 * 1024);
+    const before = (await decodedBodyBytes.get()).values[0]?.value ?? 0;
+    const reply = await post('/raw', bomb, { 'content-encoding': 'gzip' });
+    expect(reply.status).toBe(400);
+    expect(reply.body.error).toContain('500 KB');
+    const inflated = ((await decodedBodyBytes.get()).values[0]?.value ?? 0) - before;
+    expect(inflated).toBeGreaterThan(MAX_BODY_BYTES);
+    // at most one inflater chunk past the limit
+    expect(inflated).toBeLessThan(MAX_BODY_BYTES + 128 * 1024);
+  });
+
+  test('a body that stops arriving is answered 408 after the read timeout, and the connection is closed', async () => {
+    const { port } = server.address() as AddressInfo;
+    const req = http.request({ host: '127.0.0.1', port, path: '/stalled', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '100' } });
+    req.write('{"type":');
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      req.on('response', resolve);
+      req.on('error', reject);
+    });
+    let text = '';
+    for await (const chunk of res) text += chunk;
+    expect(res.statusCode).toBe(408);
+    expect(res.headers.connection).toBe('close');
+    expect(JSON.parse(text)).toEqual({ error: 'request body not received within 0.3 s', httpError: true });
+    req.destroy();
+  });
+
   test('a gzip body that decodes to exactly the limit is accepted', async () => {
     const reply = await post('/json', zlib.gzipSync(jsonOfSize(MAX_BODY_BYTES)), { 'content-encoding': 'gzip' });
     expect(reply.status).toBe(200);
@@ -213,6 +252,19 @@ describe('parseJson', () => {
     const err = failure(Buffer.alloc(0));
     expect(err.status).toBe(400);
     expect(err.message).toMatch(/empty/);
+  });
+
+  test(`JSON nested up to ${MAX_JSON_DEPTH} levels parses; deeper is an HttpError 400 naming the limit`, () => {
+    const nested = (depth: number) => Buffer.from('{"a":'.repeat(depth - 1) + '[1]' + '}'.repeat(depth - 1));
+    expect(MAX_JSON_DEPTH).toBe(64);
+    expect(() => parseJson(nested(MAX_JSON_DEPTH))).not.toThrow();
+    for (const depth of [MAX_JSON_DEPTH + 1, 5_000, 200_000]) {
+      const err = failure(nested(depth));
+      expect(err.status).toBe(400);
+      expect(err.message).toBe(`JSON is nested deeper than ${MAX_JSON_DEPTH} levels`);
+    }
+    const err = failure(Buffer.from('['.repeat(100_000) + ']'.repeat(100_000)));
+    expect(err.message).toMatch(/nested deeper/);
   });
 
   test.each([['{'], ['{"a":}'], ["{'a':1}"], ['undefined'], ['{"a":1}}'], ['   ']])('%p is an HttpError 400 "malformed JSON"', (text) => {

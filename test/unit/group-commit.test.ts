@@ -108,9 +108,9 @@ describe('GroupCommit', () => {
     expect(w.maxInFlight()).toBe(2);
   });
 
-  test('a failing write rejects every submitter of that group, and only that group', async () => {
+  test('a write failing for a reason not to isolate (e.g. the database is down) rejects every submitter of that group, and only that group', async () => {
     const w = controlledWrite();
-    const commit = new GroupCommit<number, string>(w.write, 1);
+    const commit = new GroupCommit<number, string>(w.write, 1, 1000, () => false);
     const first = commit.submit([1]);
     const groupB = commit.submit([2]);
     const groupC = commit.submit([3, 4]);
@@ -194,5 +194,49 @@ describe('GroupCommit', () => {
     }, 1, 4);
     await Promise.all(Array.from({ length: 20 }, (_, i) => commit.submit([i])));
     expect(order).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  test('a failed group is retried one submission at a time, so only the offending submission fails', async () => {
+    const writes: number[][] = [];
+    const poison = new Error('unsupported Unicode escape sequence');
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const commit = new GroupCommit<number, string>(async (items) => {
+      writes.push([...items]);
+      if (items[0] === 0) await gate;
+      if (items.includes(13)) throw poison;
+      return items.map((n) => `r${n}`);
+    }, 1, 1000, (err) => err === poison);
+    const first = commit.submit([0]);
+    // queued behind the first write, so written as one group
+    const good1 = commit.submit([1, 2]);
+    const bad = commit.submit([12, 13]);
+    const good2 = commit.submit([3]);
+    release();
+    const [a, b, c, d] = await Promise.allSettled([first, good1, bad, good2]);
+    expect(a).toEqual({ status: 'fulfilled', value: ['r0'] });
+    expect(b).toEqual({ status: 'fulfilled', value: ['r1', 'r2'] });
+    expect(c).toEqual({ status: 'rejected', reason: poison });
+    expect(d).toEqual({ status: 'fulfilled', value: ['r3'] });
+    expect(writes).toEqual([[0], [1, 2, 12, 13, 3], [1, 2], [12, 13], [3]]);
+  });
+
+  test('a failed write of a single submission is not retried', async () => {
+    let calls = 0;
+    const commit = new GroupCommit<number, number>(async () => {
+      calls++;
+      throw new Error('bad data');
+    }, 1, 1000, () => true);
+    await expect(commit.submit([1, 2])).rejects.toThrow('bad data');
+    expect(calls).toBe(1);
+  });
+
+  test('by default a failed group is isolated too', async () => {
+    const commit = new GroupCommit<number, number>(async (items) => {
+      if (items.includes(13)) throw new Error('unlucky');
+      return items;
+    }, 1);
+    const results = await Promise.allSettled([commit.submit([1]), commit.submit([2]), commit.submit([13]), commit.submit([4])]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
   });
 });

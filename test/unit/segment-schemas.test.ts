@@ -1,4 +1,5 @@
 import { validateEvent } from '../../src/segment/validate';
+import { MAX_ID_CHARS } from '../../src/segment/schemas';
 import type { SegmentEvent } from '../../src/segment/schemas';
 import { toLogEntry } from '../../src/ingest/entries';
 import { shardOf, SHARD_COUNT } from '../../src/ingest/shards';
@@ -479,5 +480,35 @@ describe('stricter edges', () => {
   test('a non-object event is invalid with an error that says so', () => {
     expect(toLogEntry(42)).toMatchObject({ status: 'invalid', error: 'event must be a JSON object' });
     expect(toLogEntry(['identify'])).toMatchObject({ status: 'invalid', error: 'event must be a JSON object' });
+  });
+});
+
+describe('what Postgres cannot store', () => {
+  test('an event with U+0000 or a lone surrogate anywhere is invalid, naming the first path, with a storable payload', () => {
+    const entry = toLogEntry({ messageId: 'm-nul', type: 'track', userId: 'u1', event: 'E', properties: { list: ['ok', { deep: 'x\u0000y' }], lone: '\udbff' } });
+    expect(entry).toMatchObject({ messageId: 'm-nul', type: 'track', userId: 'u1', status: 'invalid', error: 'properties.list.1.deep contains U+0000, which cannot be stored', shard: null });
+    expect(entry.payload).not.toMatch(/\\u0000|\\ud[89a-f]/i);
+    expect(JSON.parse(entry.payload).properties).toEqual({ list: ['ok', { deep: 'x\ufffdy' }], lone: '\ufffd' });
+    expect(toLogEntry({ type: 'identify', ['\ud800k']: 1, userId: 'u1' }).error).toBe('the event has a key that contains a lone surrogate (U+D800), which cannot be stored');
+  });
+
+  test('text that merely looks like an escape, and surrogate pairs, are stored as they are', () => {
+    const raw = { messageId: 'm-text', type: 'track', userId: 'u1', event: 'E', properties: { text: '\\u0000 and \\ud800', emoji: '🚀' } };
+    const entry = toLogEntry(raw);
+    expect(entry.status).toBe('unmapped');
+    expect(JSON.parse(entry.payload)).toEqual(raw);
+  });
+
+  test(`ids and names over ${MAX_ID_CHARS} characters are invalid, and left out of the indexed columns`, () => {
+    const long = 'x'.repeat(MAX_ID_CHARS + 1);
+    expect(invalid({ type: 'identify', userId: long })).toMatch(/^userId: .*512/);
+    expect(invalid({ type: 'group', userId: 'u1', groupId: long })).toMatch(/^groupId: /);
+    expect(invalid({ type: 'track', userId: 'u1', event: long })).toMatch(/^event: /);
+    expect(invalid({ type: 'page', userId: 'u1', name: long })).toMatch(/^name: /);
+    expect(valid({ type: 'identify', userId: 'x'.repeat(MAX_ID_CHARS) }).userId).toHaveLength(MAX_ID_CHARS);
+    expect(toLogEntry({ messageId: 'm-long', type: long, userId: long, anonymousId: 'a1' })).toMatchObject({ messageId: 'm-long', type: 'unknown', userId: null, anonymousId: 'a1', status: 'invalid' });
+    const longId = toLogEntry({ messageId: long, type: 'identify', userId: 'u1' });
+    expect(longId).toMatchObject({ messageId: expect.stringMatching(/^homing-/), status: 'invalid', error: expect.stringMatching(/^messageId: /) });
+    expect(JSON.parse(longId.payload).messageId).toBe(long);
   });
 });
