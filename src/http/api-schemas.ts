@@ -1,14 +1,12 @@
 import { z } from 'zod';
+import { pgBigintId } from '../db/pg-bounds';
 
 /** Request and response shapes of the management API (validation and OpenAPI alike). */
 
 export const EVENT_STATUSES = ['accepted', 'mapped', 'unmapped', 'duplicate', 'invalid', 'canceled-run'] as const;
 
 /** Paging by id, newest first: the `nextCursor` of the page before. */
-export const cursor = z
-  .string()
-  .regex(/^\d+$/, 'cursor must be the nextCursor of an earlier page')
-  .optional();
+export const cursor = pgBigintId('cursor must be the nextCursor of an earlier page').optional();
 
 export const eventsQuery = z.object({
   status: z.enum(EVENT_STATUSES).optional(),

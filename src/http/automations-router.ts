@@ -66,12 +66,11 @@ export function automationsRouter(deps: AutomationsRouterDeps): express.Router {
   }));
   routes.add(
     router,
-    { method: 'post', path: '/api/mappings', tag: 'mappings', summary: 'Create a mapping (trigger → automation and parameters)', body: s.newMappingBody, response: s.mapping, errors: { 409: 'a mapping with this id exists' } },
-    async ({ body, res }) => {
+    { method: 'post', path: '/api/mappings', tag: 'mappings', summary: 'Create a mapping (trigger → automation and parameters)', body: s.newMappingBody, response: s.mapping, status: 201, errors: { 409: 'a mapping with this id exists' } },
+    async ({ body }) => {
       const { id = `map_${crypto.randomUUID().slice(0, 8)}`, ...definition } = body;
       const created = await save(id, definition, 'create');
       if (!created) throw new HttpError(409, `mapping "${id}" exists; change it with PUT /api/mappings/${id}`);
-      res.status(201);
       return mappingJson(created);
     },
   );

@@ -1,8 +1,11 @@
 import type { ErrorRequestHandler } from 'express';
+import { DatabaseError } from 'pg';
+import client from 'prom-client';
 import { z } from 'zod';
 import { isUnavailable } from '../db/pool';
 import { EventTooLargeError } from '../ingest/pipeline';
 import type { Logger } from '../logger';
+import { registry } from '../metrics';
 
 /** An error with the HTTP status and JSON body it should be answered with. */
 export class HttpError extends Error {
@@ -15,6 +18,17 @@ export class HttpError extends Error {
     super(message);
   }
 }
+
+/** Each one is a validation gap to close: input that should have been refused before it reached a query. */
+const postgresRefusals = new client.Counter({
+  name: 'homing_http_postgres_refused_values_total',
+  help: 'Requests answered 400 because Postgres refused a value that validation let through',
+  registers: [registry],
+});
+
+/** Postgres refused a value (class 22, data exception: U+0000 in text, a number out of range, an invalid literal…). */
+const isPostgresDataError = (err: unknown) =>
+  err instanceof DatabaseError && typeof err.code === 'string' && err.code.startsWith('22');
 
 /** Every error leaves as `{"error": "...", "details"?: ...}`; a 5xx never carries internals. */
 export function errorHandler(log: Logger): ErrorRequestHandler {
@@ -34,9 +48,15 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       const details = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
       body = { error: `invalid request: ${details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ')}`, details };
     } else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
-      // body-parser: malformed JSON, oversized body, bad encoding
-      status = err.status === 413 ? 400 : err.status;
+      // body-parser (malformed JSON, oversized body, unsupported charset or encoding) and undecodable URLs: all bad input
+      status = err.status === 413 || err.status === 415 ? 400 : err.status;
       body = { error: err.type === 'entity.parse.failed' ? `malformed JSON: ${err.message}` : err.message };
+    } else if (isPostgresDataError(err)) {
+      // A safety net: validation should have refused the value before it reached a query, so it is logged as a gap.
+      status = 400;
+      body = { error: `invalid request: ${err.message}` };
+      log.warn({ err, path: req.path }, 'Postgres refused a request value that validation let through');
+      postgresRefusals.inc();
     } else if (isUnavailable(err)) {
       status = 503;
       body = { error: 'storage unavailable, retry later' };

@@ -1,9 +1,11 @@
 import express from 'express';
 import { z } from 'zod';
-import { applySendGridEvents, applyTwilioCallback, type WebhookDeps } from '../webhooks/apply';
-import { SENDGRID_SIGNATURE_HEADER, SENDGRID_TIMESTAMP_HEADER, sendgridPublicKey, verifySendGridSignature } from '../webhooks/sendgrid';
+import { applySendGridEvents, applyTwilioCallback, EVENT_RESULTS, type WebhookDeps } from '../webhooks/apply';
+import { SENDGRID_SIGNATURE_HEADER, SENDGRID_TIMESTAMP_HEADER, sendgridEvent, sendgridPublicKey, verifySendGridSignature } from '../webhooks/sendgrid';
 import { TWILIO_SIGNATURE_HEADER, twilioStatusCallback, verifyTwilioSignature } from '../webhooks/twilio';
+import { pgText } from '../db/pg-bounds';
 import { parseJson, readBody } from './body';
+import { errorResponses, type RouteRegistry } from './routes';
 import { HttpError } from './errors';
 
 /** What the provider webhooks are verified with. */
@@ -19,13 +21,16 @@ const TWILIO_BODY_LIMIT = 64 * 1024;
 // SendGrid batches many events into one post.
 const SENDGRID_BODY_LIMIT = 5 * 1024 * 1024;
 
+const twilioCallbackQuery = z.object({ message: pgText().min(1).optional().describe("the Homing message id, as Homing put it in the SMS's callback URL") });
+
 /**
  * Delivery and engagement reports from providers: `POST /webhooks/twilio`
  * (status callbacks) and `POST /webhooks/sendgrid` (Event Webhook). The raw
  * body is read here, as the signatures cover its exact bytes.
  */
-export function webhooksRouter(deps: WebhookDeps & { settings: WebhookSettings }): express.Router {
+export function webhooksRouter(deps: WebhookDeps & { settings: WebhookSettings; routes: RouteRegistry }): express.Router {
   const { settings } = deps;
+  documentWebhooks(deps.routes);
   const router = express.Router();
   // Config validation has vetted the key; parsed once here.
   const sendgridKey = settings.sendgridWebhookPublicKey ? sendgridPublicKey(settings.sendgridWebhookPublicKey) : undefined;
@@ -36,7 +41,7 @@ export function webhooksRouter(deps: WebhookDeps & { settings: WebhookSettings }
     if (!verifyTwilioSignature(settings.twilioAuthToken, settings.publicUrl + req.originalUrl, params, req.get(TWILIO_SIGNATURE_HEADER))) {
       throw new HttpError(401, 'missing or invalid X-Twilio-Signature');
     }
-    const message = typeof req.query.message === 'string' ? req.query.message : undefined;
+    const { message } = twilioCallbackQuery.parse(req.query);
     const result = await applyTwilioCallback(deps, twilioStatusCallback.parse(Object.fromEntries(params)), message);
     res.json({ ok: true, result });
   });
@@ -53,4 +58,47 @@ export function webhooksRouter(deps: WebhookDeps & { settings: WebhookSettings }
   });
 
   return router;
+}
+
+const refusals = {
+  400: 'malformed report, or a body over the limit',
+  401: 'missing or invalid signature, or no key configured to check it',
+  408: 'the body did not arrive in time',
+  503: 'storage unavailable; the provider retries',
+};
+
+function documentWebhooks(routes: RouteRegistry): void {
+  routes.document({
+    method: 'post',
+    path: '/webhooks/twilio',
+    tag: 'webhooks',
+    summary: 'Twilio Messaging status callback (form-encoded, as Twilio posts it)',
+    security: ['twilioSignature'],
+    query: twilioCallbackQuery,
+    body: { contentType: 'application/x-www-form-urlencoded', schema: twilioStatusCallback.loose() },
+    responses: {
+      200: { description: 'handled (also for a message Homing does not know, so Twilio stops retrying)', content: { 'application/json': z.object({ ok: z.literal(true), result: z.enum(EVENT_RESULTS) }) } },
+      ...errorResponses(refusals),
+    },
+  });
+  routes.document({
+    method: 'post',
+    path: '/webhooks/sendgrid',
+    tag: 'webhooks',
+    summary: 'SendGrid Signed Event Webhook: a JSON array of events, applied in order',
+    security: ['sendgridSignature'],
+    body: { contentType: 'application/json', schema: z.array(sendgridEvent.loose()) },
+    responses: {
+      200: {
+        description: 'each event recorded, a duplicate, for an unknown message, ignored, or invalid (skipped, with the reason)',
+        content: {
+          'application/json': z.object({
+            ok: z.literal(true),
+            results: z.array(z.object({ sgEventId: z.string().optional(), event: z.string().optional(), result: z.enum(EVENT_RESULTS), error: z.string().optional() })),
+          }),
+        },
+      },
+      ...errorResponses(refusals),
+    },
+  });
 }

@@ -13,7 +13,8 @@ export interface WebhookDeps {
 }
 
 /** What became of one provider event. */
-export type EventResult = 'recorded' | 'duplicate' | 'unknown-message' | 'ignored' | 'invalid';
+export const EVENT_RESULTS = ['recorded', 'duplicate', 'unknown-message', 'ignored', 'invalid'] as const;
+export type EventResult = (typeof EVENT_RESULTS)[number];
 
 /**
  * Records the event on its message's timeline (an open or click also reaches

@@ -1,5 +1,6 @@
 import crypto, { type KeyObject } from 'node:crypto';
 import { z } from 'zod';
+import { pgText } from '../db/pg-bounds';
 import type { StatusChange } from '../db/messages';
 
 export const SENDGRID_SIGNATURE_HEADER = 'x-twilio-email-event-webhook-signature';
@@ -32,21 +33,21 @@ export function verifySendGridSignature(key: KeyObject, timestamp: string | unde
   }
 }
 
-/** One event of the Event Webhook's JSON array; custom args (`homing_message_id`) arrive as top-level fields. */
+/** One event of the Event Webhook's JSON array; custom args (`homing_message_id`) arrive as top-level fields. Its text is stored, so it must be text Postgres can hold. */
 export const sendgridEvent = z.object({
-  event: z.string().min(1),
-  sg_event_id: z.string().min(1),
-  sg_message_id: z.string().optional(),
-  [MESSAGE_ID_ARG]: z.string().optional(),
-  email: z.string().optional(),
+  event: pgText().min(1),
+  sg_event_id: pgText().min(1),
+  sg_message_id: pgText().optional(),
+  [MESSAGE_ID_ARG]: pgText().optional(),
+  email: pgText().optional(),
   timestamp: z.number().optional(),
-  url: z.string().optional(),
-  reason: z.string().optional(),
-  status: z.string().optional(),
-  type: z.string().optional(),
-  response: z.string().optional(),
-  useragent: z.string().optional(),
-  ip: z.string().optional(),
+  url: pgText().optional(),
+  reason: pgText().optional(),
+  status: pgText().optional(),
+  type: pgText().optional(),
+  response: pgText().optional(),
+  useragent: pgText().optional(),
+  ip: pgText().optional(),
 });
 export type SendGridEvent = z.infer<typeof sendgridEvent>;
 

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
+import { pgText } from '../db/pg-bounds';
 import type { StatusChange } from '../db/messages';
 
 export const TWILIO_SIGNATURE_HEADER = 'x-twilio-signature';
@@ -27,8 +28,8 @@ export function verifyTwilioSignature(authToken: string, url: string, params: Ar
 
 /** The fields of a Messaging status callback that Homing reads (Twilio posts more: AccountSid, To, From, SmsSid, SmsStatus, ApiVersion, RawDlrDoneDate…). */
 export const twilioStatusCallback = z.object({
-  MessageSid: z.string().min(1),
-  MessageStatus: z.string().min(1),
+  MessageSid: pgText().min(1),
+  MessageStatus: pgText().min(1),
   ErrorCode: z
     .string()
     .regex(/^\d+$/, 'must be a Twilio error code')

@@ -3,11 +3,13 @@ import http from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
+import express from 'express';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { createPool } from '../../src/db/pool';
 import { startApi } from '../../src/services';
 import { createApp } from '../../src/http/app';
+import { errorHandler } from '../../src/http/errors';
 import { IngestPipeline } from '../../src/ingest/pipeline';
 import { lazyClient } from '../../src/temporal/connection';
 import { RunControl } from '../../src/automations/runs';
@@ -239,6 +241,92 @@ describe('overload', () => {
       slow.end(`${JSON.stringify(identify('overload-1'))}]`);
       expect((await slowResponse).statusCode).toBe(200);
       expect((await post(`${url}/segment`, JSON.stringify(identify('overload-3')), auth)).status).toBe(200);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('management API: input Postgres cannot store or compare → 400, never 500', () => {
+  const raw = async (path: string, init: { method?: string; body?: string } = {}) => {
+    const res = await fetch(`${homing.url}${path}`, { method: init.method ?? 'GET', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: init.body });
+    return { status: res.status, body: await res.json() };
+  };
+  const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+
+  beforeAll(async () => {
+    const created = await homing.admin('/api/templates', { method: 'POST', body: { id: 'hostile', name: 'Hostile', channel: 'sms', content: { text: 'hi' } } });
+    expect(created.status).toBe(201);
+  });
+
+  it('cursors beyond bigint', async () => {
+    expectJsonError(await homing.admin('/api/events?cursor=99999999999999999999'), 400, /cursor/);
+    expectJsonError(await homing.admin('/api/mailbox?cursor=99999999999999999999'), 400, /cursor/);
+  });
+
+  it('a preview version beyond integer', async () => {
+    expectJsonError(await homing.admin('/api/templates/hostile/preview', { method: 'POST', body: { version: 2147483648 } }), 400, /version/);
+  });
+
+  it.each(['profiles', 'templates', 'mappings', 'runs', 'messages', 'groups'])('%%00 in a /api/%s id', async (kind) => {
+    expectJsonError(await homing.admin(`/api/${kind}/a%00b`), 400, /invalid request/);
+  });
+
+  it('NUL and lone surrogates in path ids of writes and in filter values', async () => {
+    expectJsonError(await homing.admin('/api/profiles/a%00b', { method: 'POST', body: { traits: { a: 1 } } }), 400, /invalid request/);
+    expectJsonError(await homing.admin('/api/templates/a%00b/preview', { method: 'POST', body: {} }), 400, /invalid request/);
+    expectJsonError(await homing.admin('/api/runs/a%ED%A0%80b/cancel', { method: 'POST' }), 400, /decode|invalid request/);
+    for (const q of ['userId=%00', 'type=a%00', 'event=%00x']) expectJsonError(await homing.admin(`/api/events?${q}`), 400, /invalid request/);
+    expectJsonError(await homing.admin('/api/runs?userId=%00'), 400, /invalid request/);
+    expectJsonError(await homing.admin('/api/runs?mappingId=%00'), 400, /invalid request/);
+    expectJsonError(await homing.admin('/api/messages?runId=%00'), 400, /invalid request/);
+    expectJsonError(await homing.admin('/api/mailbox?to=%00'), 400, /invalid request/);
+  });
+
+  it('NUL and lone surrogates in JSON bodies, in values and in keys', async () => {
+    expectJsonError(await raw('/api/profiles/hostile-user', { method: 'POST', body: '{"traits":{"a":"x\\u0000y"}}' }), 400, /invalid request/);
+    expectJsonError(await raw('/api/profiles/hostile-user', { method: 'PUT', body: '{"traits":{"a\\u0000":1}}' }), 400, /invalid request/);
+    expectJsonError(await raw('/api/profiles/hostile-user', { method: 'POST', body: '{"traits":{"a":["\\ud800"]}}' }), 400, /invalid request/);
+    expectJsonError(await raw('/api/templates', { method: 'POST', body: '{"name":"n\\u0000","channel":"sms","content":{"text":"hi"}}' }), 400, /invalid request/);
+    expectJsonError(await raw('/api/templates/hostile', { method: 'PUT', body: '{"content":{"text":"\\udc00"}}' }), 400, /invalid request/);
+    expectJsonError(
+      await raw('/api/mappings', { method: 'POST', body: '{"name":"m","trigger":{"type":"track","event":"E\\u0000"},"automation":"single-send","params":{"channel":"sms","template":"hostile"}}' }),
+      400,
+      /invalid request/,
+    );
+    expectJsonError(await raw('/api/templates/hostile/preview', { method: 'POST', body: '{"data":{"x":"\\u0000"}}' }), 400, /invalid request/);
+  });
+
+  it('JSON nested 5,000 levels deep, on every route with a body', async () => {
+    const deep = nested(5000);
+    expectJsonError(await raw('/api/profiles/hostile-user', { method: 'POST', body: `{"traits":{"a":${deep}}}` }), 400, /nest/);
+    expectJsonError(await raw('/api/profiles/hostile-user', { method: 'PUT', body: `{"traits":{"a":${deep}}}` }), 400, /nest/);
+    expectJsonError(await raw('/api/mappings', { method: 'POST', body: `{"name":"m","trigger":{"type":"identify"},"automation":"single-send","params":${deep}}` }), 400, /nest/);
+    expectJsonError(await raw('/api/templates/hostile/preview', { method: 'POST', body: `{"data":{"x":${deep}}}` }), 400, /nest/);
+    expectJsonError(await raw('/api/templates/hostile', { method: 'PUT', body: `{"content":${deep}}` }), 400, /nest/);
+    const profile = await homing.admin('/api/profiles/hostile-user');
+    expect(profile.status).toBe(404);
+  });
+});
+
+describe('error handler safety net', () => {
+  it('answers a value Postgres refuses (class 22) with 400, not 500', async () => {
+    const app = express();
+    app.get('/unvalidated', async () => {
+      await homing.pool.query('SELECT $1::text, $2::int', ['a\u0000b', 1]);
+    });
+    app.get('/out-of-range', async () => {
+      await homing.pool.query('SELECT $1::int', ['2147483648']);
+    });
+    app.use(errorHandler(createLogger('silent')));
+    const server = http.createServer(app).listen(0);
+    await once(server, 'listening');
+    const url = `http://localhost:${(server.address() as AddressInfo).port}`;
+    try {
+      for (const path of ['/unvalidated', '/out-of-range']) {
+        const res = await fetch(`${url}${path}`);
+        expectJsonError({ status: res.status, body: await res.json() }, 400, /invalid request/);
+      }
     } finally {
       server.close();
     }

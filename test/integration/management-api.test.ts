@@ -146,10 +146,48 @@ describe('health, metrics and OpenAPI', () => {
       '/api/templates/{id}',
       '/api/templates/{id}/preview',
       '/api/templates/{id}/publish',
+      '/healthz',
+      '/metrics',
+      '/openapi.json',
+      '/readyz',
+      '/segment',
+      '/t/c/{token}',
+      '/t/o/{token}',
+      '/v1/{kind}',
+      '/webhooks/sendgrid',
+      '/webhooks/twilio',
     ]);
     expect(Object.keys(doc.paths['/api/profiles/{userId}']).sort()).toEqual(['delete', 'get', 'post', 'put']);
     const params = doc.paths['/api/events'].get.parameters.map((p: { name: string }) => p.name);
     expect(params).toEqual(['status', 'type', 'userId', 'event', 'limit', 'cursor']);
     expect(doc.paths['/api/events'].get.responses['200'].content['application/json'].schema.properties.events.type).toBe('array');
+  });
+
+  it('/openapi.json documents ingest, tracking and health routes with their security and every status they answer', async () => {
+    const doc = (await (await fetch(`${homing.url}/openapi.json`)).json()) as any;
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['adminToken', 'apiKeyBasic', 'apiKeyBearer', 'segmentSignature', 'sendgridSignature', 'twilioSignature']);
+    const segment = doc.paths['/segment'].post;
+    expect(segment.security).toEqual([{ apiKeyBasic: [] }, { apiKeyBearer: [] }, { segmentSignature: [] }]);
+    expect(Object.keys(segment.responses).sort()).toEqual(['200', '400', '401', '408', '429', '503']);
+    expect(segment.responses['200'].content['application/json'].schema.properties.results.type).toBe('array');
+    const v1 = doc.paths['/v1/{kind}'].post;
+    expect(v1.parameters[0]).toMatchObject({ name: 'kind', in: 'path', schema: { enum: ['identify', 'i', 'track', 't', 'page', 'p', 'screen', 's', 'group', 'g', 'alias', 'a', 'batch', 'b', 'import'] } });
+    expect(Object.keys(v1.responses).sort()).toEqual(['200', '400', '401', '404', '408', '429', '503']);
+    expect(doc.paths['/t/o/{token}'].get.responses['200'].content).toHaveProperty(['image/gif']);
+    expect(doc.paths['/t/c/{token}'].get.responses['302']).toBeDefined();
+    expect(doc.paths['/t/c/{token}'].get.security).toEqual([]);
+    expect(Object.keys(doc.paths['/readyz'].get.responses).sort()).toEqual(['200', '503']);
+    expect(doc.paths['/metrics'].get.responses['200'].content).toHaveProperty(['text/plain']);
+    expect(doc.paths['/api/mappings'].post.responses['201']).toBeDefined();
+    expect(doc.paths['/api/mappings'].post.responses['200']).toBeUndefined();
+  });
+
+  it('mapping automation is an enum of the catalog, in the document and in validation', async () => {
+    const doc = (await (await fetch(`${homing.url}/openapi.json`)).json()) as any;
+    const schema = doc.paths['/api/mappings'].post.requestBody.content['application/json'].schema;
+    expect(schema.properties.automation.enum).toEqual(['email-then-sms', 'single-send']);
+    const res = await homing.admin('/api/mappings', { method: 'POST', body: { name: 'x', trigger: { type: 'identify' }, automation: 'nope', params: {} } });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatch(/automation/);
   });
 });

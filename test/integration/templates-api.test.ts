@@ -1,4 +1,4 @@
-import { startHoming, type TestHoming } from '../helpers/homing';
+import { ADMIN_TOKEN, startHoming, type TestHoming } from '../helpers/homing';
 
 let homing: TestHoming;
 beforeAll(async () => {
@@ -111,5 +111,23 @@ describe('/api/templates', () => {
     expect(doc.paths['/api/templates/{id}/publish'].post.responses['404']).toBeDefined();
     expect(Object.keys(doc.paths['/api/templates/{id}/preview'].post.requestBody.content['application/json'].schema.properties)).toEqual(['profile', 'data', 'group', 'event', 'version']);
     expect(doc.paths['/api/templates'].post.requestBody.content['application/json'].schema.oneOf).toHaveLength(2);
+  });
+
+  it('documents 201 for a created template, and that email content needs html or text', async () => {
+    const doc = (await (await fetch(`${homing.url}/openapi.json`)).json()) as any;
+    const create = doc.paths['/api/templates'].post;
+    expect(Object.keys(create.responses)).toContain('201');
+    expect(create.responses['200']).toBeUndefined();
+    const email = create.requestBody.content['application/json'].schema.oneOf.find((o: any) => o.properties.channel.enum?.[0] === 'email' || o.properties.channel.const === 'email');
+    expect(email.properties.content.anyOf).toEqual([{ required: ['html'] }, { required: ['text'] }]);
+  });
+
+  it('PUT with no body or nothing to change → 400', async () => {
+    const none = await fetch(`${homing.url}/api/templates/taken`, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(none.status).toBe(400);
+    expect(((await none.json()) as { error: string }).error).toMatch(/name or content/);
+    const empty = await homing.admin('/api/templates/taken', { method: 'PUT', body: {} });
+    expect(empty.status).toBe(400);
+    expect(empty.body.error).toMatch(/name or content/);
   });
 });

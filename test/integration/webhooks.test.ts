@@ -254,6 +254,26 @@ describe('refused and unknown reports', () => {
     const noStatus = await postTwilio({ MessageSid: 'SM1', MessageStatus: '' });
     expect(noStatus.status).toBe(400);
   });
+
+  it('signed reports with text Postgres cannot store (U+0000, lone surrogates): Twilio 400, SendGrid events skipped as invalid', async () => {
+    // Form encoding turns lone surrogates into U+FFFD, so only U+0000 reaches Twilio's handler.
+    for (const fields of [{ MessageSid: 'SM\u0000x', MessageStatus: 'delivered' }, { MessageSid: 'SM1', MessageStatus: 'deliv\u0000ered' }]) {
+      const res = await postTwilio(fields);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatch(/invalid request/);
+    }
+    const byUrl = await postTwilio({ MessageSid: 'SM2', MessageStatus: 'delivered' }, '/webhooks/twilio?message=msg%00x');
+    expect(byUrl.status).toBe(400);
+    const event = { email: 'x@example.com', timestamp: 1700000000, event: 'delivered', sg_message_id: 'nul.recvd-1-0' };
+    const res = await postSendGrid([
+      { ...event, sg_event_id: 'bnVs\u0000' },
+      { ...event, sg_event_id: 'c3Vy', homing_message_id: 'msg_\u0000' },
+      { ...event, sg_event_id: 'c3Vy2', reason: '\udc00' },
+      { ...event, sg_event_id: 'b2s' },
+    ]);
+    expect(res.status).toBe(200);
+    expect(res.body.results.map((r: { result: string }) => r.result)).toEqual(['invalid', 'invalid', 'invalid', 'unknown-message']);
+  });
 });
 
 describe('SendGrid Mail Send errors', () => {
