@@ -11,7 +11,7 @@ import {
   type TemplateSummary,
   type TemplateView,
 } from '../db/templates';
-import { checkTemplate, contentSchema, renderTemplate, TemplateError, type Channel, type TemplateContent } from '../messaging/templates';
+import { checkTemplate, ContentTooLargeError, contentSchema, renderTemplate, TemplateError, type Channel, type TemplateContent } from '../messaging/templates';
 import { HttpError } from './errors';
 import type { RouteRegistry } from './routes';
 import * as s from './template-schemas';
@@ -44,11 +44,12 @@ async function templateOr404(pool: Pool, id: string) {
   return templateJson(t);
 }
 
-/** Runs fn, answering a template that does not parse or render with a 400 naming the field. */
+/** Runs fn, answering a template that does not parse or render (or renders over its size limit) with a 400 naming the field. */
 async function asRequestError<T>(fn: () => T | Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
+    if (err instanceof ContentTooLargeError) throw new HttpError(400, err.message, { field: err.field, limit: err.limit });
     if (err instanceof TemplateError) throw new HttpError(400, err.message, { field: err.field });
     throw err;
   }
@@ -75,12 +76,11 @@ export function templatesRouter(deps: { pool: Pool; routes: RouteRegistry }): ex
 
   routes.add(
     router,
-    { method: 'post', path: '/api/templates', tag: 'templates', summary: 'Create a template with its first draft', body: s.createTemplateBody, response: s.template, errors: { 409: 'the id is taken' } },
-    async ({ body, res }) => {
+    { method: 'post', path: '/api/templates', tag: 'templates', summary: 'Create a template with its first draft', body: s.createTemplateBody, response: s.template, status: 201, errors: { 409: 'the id is taken' } },
+    async ({ body }) => {
       const content = await checkedContent(body.channel, body.content);
       const created = await createTemplate(pool, { ...body, content });
       if (!created) throw new HttpError(409, `template "${body.id}" already exists`);
-      res.status(201);
       return templateOr404(pool, created.id);
     },
   );

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from 'pg';
 import { eventPayload } from '../db/events';
+import { retryWhileUnavailable } from '../db/pool';
 import { latestGroupTraits } from '../db/groups';
 import { addTimelineEntry, ensureMessage, recordStatus, startSend } from '../db/messages';
 import { getProfile } from '../db/profiles';
@@ -10,7 +11,8 @@ import { getTemplateVersion } from '../db/templates';
 import { contactOf } from '../ingest/traits';
 import type { SendOutcome, SendRequest } from '../../workflows/types';
 import { ProviderError, type EmailProvider, type SmsProvider } from './providers/types';
-import { renderTemplate, TemplateError, type TemplateContext } from './templates';
+import { checkRenderedSize, ContentTooLargeError, renderTemplate, TemplateError, type TemplateContext } from './templates';
+import { emailAddress, phoneNumber } from './addresses';
 import { addTracking } from './tracking-content';
 import type { UndeliverableReason } from './status';
 
@@ -20,6 +22,8 @@ export interface SendDeps {
   emailFrom: string;
   publicUrl: string;
   trackingSecret: string;
+  /** TRACKING_LINK_HOSTS: hosts whose links are tracked; unset: every host. */
+  trackingLinkHosts?: readonly string[];
 }
 
 export interface SendAttempt {
@@ -79,11 +83,17 @@ export async function sendMessage(deps: SendDeps, req: SendRequest, attempt: Sen
 
   const profile = await getProfile(pool, run.user_id);
   const contact = contactOf(profile?.traits ?? {});
-  const address = req.channel === 'email' ? contact.email : contact.phone;
-  if (!address) {
+  const given = req.channel === 'email' ? contact.email : contact.phone;
+  if (!given) {
     if (!req.finalContactCheck) return { status: 'no-contact', messageId: id };
     await recordStatus(pool, id, { status: 'UNDELIVERABLE', reason: 'no-contact', source: 'homing', detail: { channel: req.channel } });
     return { status: 'undeliverable', reason: 'no-contact' };
+  }
+  // Event data sets the address: anything but exactly one recipient is refused before a provider can read a list in it.
+  const address = req.channel === 'email' ? emailAddress(given) : phoneNumber(given);
+  if (!address) {
+    const expected = req.channel === 'email' ? 'one plain email address' : 'one E.164 phone number';
+    return fail(pool, id, 'invalid-address', `the ${req.channel} address of ${run.user_id} is not ${expected}: ${JSON.stringify(given)}`, 'InvalidAddress');
   }
 
   const [template, context] = await Promise.all([
@@ -93,15 +103,17 @@ export async function sendMessage(deps: SendDeps, req: SendRequest, attempt: Sen
   if (template?.channel !== req.channel) {
     return fail(pool, id, 'failed', `template ${req.template.id} version ${req.template.version} does not exist as an ${req.channel} template`, 'TemplateMissing');
   }
-  let content: Record<string, string>;
+  let tracked: ReturnType<typeof addTracking>;
   try {
-    const rendered = renderTemplate(req.channel, template.content, context);
-    content = rendered as unknown as Record<string, string>;
+    const rendered = renderTemplate(req.channel, template.content, context) as unknown as Record<string, string>;
+    tracked = addTracking(req.channel, rendered, id, deps);
+    // Tracking links are longer than most links they replace.
+    checkRenderedSize(req.channel, tracked.content);
   } catch (err) {
+    if (err instanceof ContentTooLargeError) return fail(pool, id, 'failed', err.message, 'ContentTooLarge');
     if (err instanceof TemplateError) return fail(pool, id, 'failed', err.message, 'TemplateRenderError');
     throw err;
   }
-  const tracked = addTracking(req.channel, content, id, deps);
   if (await startSend(pool, id, address, tracked.content, tracked.links)) {
     await addTimelineEntry(pool, id, 'send-retried', { note: 'an earlier attempt may have reached the provider; sent again with the same idempotency key' });
   }
@@ -113,7 +125,10 @@ export async function sendMessage(deps: SendDeps, req: SendRequest, attempt: Sen
         : deps.providers.sms.send({ messageId: id, to: address, text: tracked.content.text ?? '', statusCallbackUrl: `${deps.publicUrl}/webhooks/twilio?message=${id}` }),
       attempt.heartbeat,
     );
-    await recordStatus(pool, id, { status: 'SENT', source: provider.name, providerMessageId: sent.providerMessageId, detail: { providerMessageId: sent.providerMessageId } });
+    // The provider has it: a dropped connection now must not fail the activity into sending it again.
+    await retryWhileUnavailable(() =>
+      recordStatus(pool, id, { status: 'SENT', source: provider.name, providerMessageId: sent.providerMessageId, detail: { providerMessageId: sent.providerMessageId } }),
+    );
     return { status: 'sent', messageId: id };
   } catch (err) {
     if (!(err instanceof ProviderError)) throw err;

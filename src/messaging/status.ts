@@ -11,7 +11,8 @@ export function statusesBefore(to: MessageStatus): MessageStatus[] {
   return ['ENQUEUED', 'SENT', 'DELIVERED'];
 }
 
-export type UndeliverableReason = 'bounced' | 'failed' | 'no-contact' | 'provider-error' | 'unsubscribed';
+/** `invalid-address`: the profile's address is not exactly one valid email address or E.164 number. */
+export type UndeliverableReason = 'bounced' | 'failed' | 'invalid-address' | 'no-contact' | 'provider-error' | 'unsubscribed';
 
 /** Status changes reported to Segment as outcomes (CANCELED is Homing's own business). */
 export const REPORTED_STATUSES: MessageStatus[] = ['SENT', 'DELIVERED', 'OPENED', 'CLICKED', 'UNDELIVERABLE'];

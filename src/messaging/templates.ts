@@ -1,4 +1,4 @@
-import { Liquid, type Template } from 'liquidjs';
+import { Context, Liquid, toValueSync, type Emitter, type Template } from 'liquidjs';
 import type { Channel } from '../../workflows/types';
 import { z } from 'zod';
 
@@ -42,6 +42,52 @@ export class TemplateError extends Error {
     problem: string,
   ) {
     super(`template field "${field}": ${problem}`);
+  }
+}
+
+/**
+ * The most a rendered field may hold, in UTF-16 code units: an SMS is at most
+ * 1,600 characters (Twilio's limit for a concatenated message); an email's
+ * html and text are 512 Ki characters each (far above what mail clients show
+ * unclipped, well below what providers refuse), its subject one header line.
+ */
+export const CONTENT_LIMITS = {
+  sms: { text: 1_600 },
+  email: { subject: 1_000, html: 524_288, text: 524_288 },
+} as const satisfies Record<Channel, Record<string, number>>;
+
+function limitOf(channel: Channel, field: string): number {
+  return (CONTENT_LIMITS[channel] as Record<string, number>)[field] ?? 0;
+}
+
+/** A field whose rendered content is over its limit in CONTENT_LIMITS. */
+export class ContentTooLargeError extends TemplateError {
+  constructor(
+    channel: Channel,
+    field: string,
+    readonly limit: number,
+  ) {
+    super(field, `renders to more than ${limit} characters, the most an ${channel} ${field} may have`);
+  }
+}
+
+/** Throws a ContentTooLargeError for the first field over its limit (for content changed after rendering, e.g. tracked). */
+export function checkRenderedSize(channel: Channel, content: Record<string, string | undefined>): void {
+  for (const [field, value] of Object.entries(content)) {
+    const limit = limitOf(channel, field);
+    if (value !== undefined && value.length > limit) throw new ContentTooLargeError(channel, field, limit);
+  }
+}
+
+/** Collects the output and stops the render as soon as it passes the field's limit, before it takes memory. */
+class BoundedEmitter implements Emitter {
+  buffer = '';
+
+  constructor(private readonly overflow: () => Error, private readonly limit: number) {}
+
+  write(html: unknown): void {
+    this.buffer += typeof html === 'string' ? html : String(html ?? '');
+    if (this.buffer.length > this.limit) throw this.overflow();
   }
 }
 
@@ -92,23 +138,28 @@ class Engine {
     return parsed;
   }
 
-  render(source: string, scope: object): string {
-    return String(this.liquid.renderSync(this.parse(source), scope));
+  render(source: string, scope: object, emitter: Emitter): string {
+    const ctx = new Context(scope, this.liquid.options, { sync: true }, { liquid: this.liquid });
+    toValueSync(this.liquid.renderer.renderTemplates(this.parse(source), ctx, emitter));
+    return emitter.buffer;
   }
 }
 
 const plain = new Engine(false);
 const html = new Engine(true);
 
-function eachField(channel: Channel, content: TemplateContent, fn: (source: string, engine: Engine) => string): Record<string, string> {
+function eachField(channel: Channel, content: TemplateContent, fn: (source: string, engine: Engine, field: string) => string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [field, source] of Object.entries(content)) {
     if (typeof source !== 'string') continue;
     // Only the email body's HTML is escaped: subject, text and SMS are plain text.
     const engine = channel === 'email' && field === 'html' ? html : plain;
     try {
-      out[field] = fn(source, engine);
+      out[field] = fn(source, engine, field);
     } catch (err) {
+      // Liquid wraps what the emitter throws; its own errors carry the line and column.
+      const cause = (err as { originalError?: unknown }).originalError ?? err;
+      if (cause instanceof TemplateError) throw cause;
       throw new TemplateError(field, (err as Error).message);
     }
   }
@@ -132,5 +183,8 @@ export function renderTemplate<C extends Channel>(channel: C, content: ContentOf
   // leaving it out makes that an unknown variable like any other, while `{% if group %}` still works.
   const { group, ...rest } = context;
   const scope = group === null ? rest : context;
-  return eachField(channel, content, (source, engine) => engine.render(source, scope)) as ContentOf<C>;
+  return eachField(channel, content, (source, engine, field) => {
+    const limit = limitOf(channel, field);
+    return engine.render(source, scope, new BoundedEmitter(() => new ContentTooLargeError(channel, field, limit), limit));
+  }) as ContentOf<C>;
 }

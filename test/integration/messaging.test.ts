@@ -7,10 +7,12 @@ let homing: TestHoming;
 const send = (body: Record<string, unknown>) => post(`${homing.url}/segment`, JSON.stringify(body), { authorization: basic(API_KEY) });
 
 beforeAll(async () => {
-  homing = await startHoming();
+  homing = await startHoming({ env: { TRACKING_LINK_HOSTS: 'example.com' } });
   const templates = [
     { id: 'note', name: 'Note', channel: 'email', content: { subject: 'Hi {{ profile.name }}', html: '<p><a href="https://example.com/a">A</a> <a href="https://example.com/b?x=1&amp;y=2">B</a></p>' } },
     { id: 'strict', name: 'Strict', channel: 'email', content: { subject: 'Hi {{ profile.first_name }}', text: 'hello' } },
+    { id: 'link', name: 'Link', channel: 'email', content: { subject: 'Your link', html: '<a href="{{ data.url }}">go</a>', text: 'Go: {{ data.url }}' } },
+    { id: 'echo', name: 'Echo', channel: 'sms', content: { text: '{{ data.body }}' } },
   ];
   for (const t of templates) {
     expect((await homing.admin('/api/templates', { method: 'POST', body: t })).status).toBe(201);
@@ -19,6 +21,8 @@ beforeAll(async () => {
   const mappings = [
     { id: 'note', trigger: { type: 'track', event: 'Note' }, params: { channel: 'email', template: 'note', contactWait: '3s' } },
     { id: 'strict', trigger: { type: 'track', event: 'Strict' }, params: { channel: 'email', template: 'strict' } },
+    { id: 'link', trigger: { type: 'track', event: 'Link' }, params: { channel: 'email', template: 'link' } },
+    { id: 'echo', trigger: { type: 'track', event: 'Echo' }, params: { channel: 'sms', template: 'echo' } },
   ];
   for (const m of mappings) {
     const res = await homing.admin('/api/mappings', { method: 'POST', body: { ...m, name: m.id, status: 'published', automation: 'single-send' } });
@@ -121,4 +125,80 @@ it('a template that does not render for this user fails the message for good, wi
   const detail = await homing.admin(`/api/messages/${message.id}`);
   expect(detail.body.timeline.at(-1).detail.error).toMatch(/subject.*profile\.first_name/);
   expect((await homing.admin('/api/mailbox?to=sam@example.com')).body.messages).toEqual([]);
+});
+
+describe('links from event data and TRACKING_LINK_HOSTS=example.com', () => {
+  const linkMail = async (userId: string, url: string) => {
+    const email = `${userId}@example.com`;
+    await send({ type: 'identify', userId, traits: { email }, messageId: `${userId}-identify` });
+    await send({ type: 'track', userId, event: 'Link', properties: { url }, messageId: `${userId}-link` });
+    const mail = await mailTo(email);
+    return { mail, detail: (await homing.admin(`/api/messages/${mail.messageId}`)).body };
+  };
+
+  it('a link to another host stays as it is: no click link, so no redirect on Homing\'s domain', async () => {
+    const { mail, detail } = await linkMail('phil', 'https://evil.test/login');
+    expect(mail.html).toContain('<a href="https://evil.test/login">go</a>');
+    expect(mail.text).toBe('Go: https://evil.test/login');
+    expect(mail.html).not.toMatch(/\/t\/c\//);
+    expect(detail.links).toEqual([]);
+    expect(detail.status).toBe('SENT');
+  });
+
+  it('a link to a listed host is tracked', async () => {
+    const { mail, detail } = await linkMail('lin', 'https://example.com/ok');
+    expect(mail.html).toMatch(/<a href="http:\/\/localhost:\d+\/t\/c\/[^"]+">go<\/a>/);
+    expect(detail.links).toEqual(['https://example.com/ok']);
+  });
+});
+
+describe('rendered size', () => {
+  it('an SMS that renders over 1,600 characters is UNDELIVERABLE with the limit named, and nothing is sent', async () => {
+    await send({ type: 'identify', userId: 'lon', traits: { phone: '+15550100201' }, messageId: 'lon-identify' });
+    await send({ type: 'track', userId: 'lon', event: 'Echo', properties: { body: 'x'.repeat(1_700) }, messageId: 'lon-echo' });
+    const run = await runOf('lon', 'completed');
+    expect(run.result).toEqual({ status: 'undeliverable', reason: 'ContentTooLarge' });
+    const [message] = (await homing.admin('/api/messages?userId=lon')).body.messages;
+    expect(message).toMatchObject({ status: 'UNDELIVERABLE', reason: 'failed' });
+    const detail = await homing.admin(`/api/messages/${message.id}`);
+    expect(detail.body.timeline.at(-1).detail.error).toBe('template field "text": renders to more than 1600 characters, the most an sms text may have');
+    expect((await homing.admin('/api/mailbox?channel=sms&to=%2B15550100201')).body.messages).toEqual([]);
+  });
+
+  it('an SMS that tracking links push over 1,600 characters is UNDELIVERABLE too', async () => {
+    const body = `https://example.com/x ${'y'.repeat(1_560)}`;
+    await send({ type: 'identify', userId: 'ty', traits: { phone: '+15550100202' }, messageId: 'ty-identify' });
+    await send({ type: 'track', userId: 'ty', event: 'Echo', properties: { body }, messageId: 'ty-echo' });
+    expect((await runOf('ty', 'completed')).result).toEqual({ status: 'undeliverable', reason: 'ContentTooLarge' });
+    expect((await homing.admin('/api/mailbox?channel=sms&to=%2B15550100202')).body.messages).toEqual([]);
+  });
+
+  it('a preview over the limit is a 400 naming the field and the limit', async () => {
+    const res = await homing.admin('/api/templates/echo/preview', { method: 'POST', body: { data: { body: 'x'.repeat(2_000) } } });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      error: 'template field "text": renders to more than 1600 characters, the most an sms text may have',
+      details: { field: 'text', limit: 1600 },
+    });
+  });
+});
+
+describe('phone numbers', () => {
+  it('a list of numbers is UNDELIVERABLE (invalid-address) and nothing is sent', async () => {
+    await send({ type: 'identify', userId: 'pam', traits: { phone: '+15550100301, +15550100399' }, messageId: 'pam-identify' });
+    await send({ type: 'track', userId: 'pam', event: 'Echo', properties: { body: 'hi' }, messageId: 'pam-echo' });
+    const run = await runOf('pam', 'completed');
+    expect(run.result).toEqual({ status: 'undeliverable', reason: 'InvalidAddress' });
+    const [message] = (await homing.admin('/api/messages?userId=pam')).body.messages;
+    expect(message).toMatchObject({ status: 'UNDELIVERABLE', reason: 'invalid-address' });
+    const sms = (await homing.admin('/api/mailbox?channel=sms')).body.messages as Array<{ to: string }>;
+    expect(sms.filter((m) => m.to.includes('0100301') || m.to.includes('0100399'))).toEqual([]);
+  });
+
+  it('a number written with spaces, dashes and parentheses is sent to its E.164 form', async () => {
+    await send({ type: 'identify', userId: 'pia', traits: { phone: '+1 (555) 010-0302' }, messageId: 'pia-identify' });
+    await send({ type: 'track', userId: 'pia', event: 'Echo', properties: { body: 'hi' }, messageId: 'pia-echo' });
+    const sms = await eventually(async () => (await homing.admin('/api/mailbox?channel=sms&to=%2B15550100302')).body.messages[0], 20_000, 'sms to pia');
+    expect(sms).toMatchObject({ to: '+15550100302', text: 'hi' });
+  });
 });

@@ -102,6 +102,19 @@ describe('smtp', () => {
     expect(sink.messages.filter((m) => m.messageId === '<msg_smtp_1@homing>')).toHaveLength(2);
   });
 
+  it('refuses, for good, a recipient that is not exactly one address, and sends nothing', async () => {
+    const hostile = ['a@example.com, evil@attacker.test', 'a@example.com;evil@attacker.test', 'undisclosed:e1@attacker.test,e2@attacker.test;', 'a@example.com\r\nBcc: evil@attacker.test', 'Ada <evil@attacker.test>'];
+    for (const [i, to] of hostile.entries()) {
+      const refused = await failure(provider.send({ ...email(`msg_smtp_list_${i}`), to }));
+      expect(refused).toMatchObject({ retryable: false, status: undefined });
+      expect(refused.message).toMatch(/not one email address/);
+    }
+    await provider.send(email('msg_smtp_after_lists'));
+    await sink.waitFor((m) => m.messageId === '<msg_smtp_after_lists@homing>');
+    expect(sink.messages.flatMap((m) => m.envelope.to).filter((r) => r !== 'ada@example.com')).toEqual([]);
+    expect(sink.messages.some((m) => /msg_smtp_list_/.test(m.messageId ?? ''))).toBe(false);
+  });
+
   it('keeps Message-IDs well-formed and distinct whatever the key', () => {
     expect(smtpMessageId('run:1/step a%')).toBe('<run%3A1/step%20a%25@homing>');
     expect(smtpMessageId('a b')).not.toBe(smtpMessageId('a%20b'));

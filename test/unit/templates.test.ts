@@ -1,4 +1,13 @@
-import { checkTemplate, contentSchema, renderTemplate, TemplateError, type TemplateContext } from '../../src/messaging/templates';
+import {
+  checkRenderedSize,
+  checkTemplate,
+  ContentTooLargeError,
+  CONTENT_LIMITS,
+  contentSchema,
+  renderTemplate,
+  TemplateError,
+  type TemplateContext,
+} from '../../src/messaging/templates';
 
 const context: TemplateContext = {
   profile: { first_name: 'Ada', company: 'Smith & <Co>', plan: 'pro', tags: ['a', 'b'] },
@@ -73,12 +82,11 @@ describe('renderTemplate', () => {
     expect(templateError(() => renderTemplate('sms', { text: '{% include "package.json" %}' }, context)).message).toMatch(/Failed to lookup "package.json"/);
   });
 
-  it('stops a runaway loop quickly', () => {
-    const started = Date.now();
-    const nested = '{% for i in (1..100000) %}{% for j in (1..100000) %}{{ j }}{% endfor %}{% endfor %}';
+  it('stops a runaway loop with a template error', () => {
+    // No output, so the time and memory bounds stop it rather than the size bound.
+    const nested = '{% for i in (1..100000) %}{% for j in (1..100000) %}{% assign k = j %}{% endfor %}{% endfor %}';
     expect(templateError(() => renderTemplate('sms', { text: nested }, context)).message).toMatch(/limit exceeded/);
     expect(templateError(() => renderTemplate('sms', { text: '{% for i in (1..1000000000) %}x{% endfor %}' }, context)).message).toMatch(/memory alloc limit exceeded/);
-    expect(Date.now() - started).toBeLessThan(3_000);
   });
 
   it('renders the same source repeatedly against different contexts', () => {
@@ -108,5 +116,43 @@ describe('contentSchema', () => {
     expect(contentSchema('email').safeParse({ html: 'x' }).success).toBe(false);
     expect(contentSchema('sms').safeParse({ text: 'x' }).success).toBe(true);
     expect(contentSchema('sms').safeParse({ subject: 'Hi', text: 'x' }).error?.issues[0]?.message).toMatch(/Unrecognized key: "subject"/);
+  });
+});
+
+describe('rendered size', () => {
+  const tooLarge = (fn: () => unknown): ContentTooLargeError => {
+    const err = templateError(fn);
+    expect(err).toBeInstanceOf(ContentTooLargeError);
+    return err as ContentTooLargeError;
+  };
+
+  it('has documented limits: SMS 1,600 characters, email subject 1,000, html and text 512 Ki characters each', () => {
+    expect(CONTENT_LIMITS).toEqual({ sms: { text: 1_600 }, email: { subject: 1_000, html: 524_288, text: 524_288 } });
+  });
+
+  it('an SMS of 1,600 characters renders, one of 1,601 is a template error naming the field and the limit', () => {
+    expect(renderTemplate('sms', { text: '{% for i in (1..1600) %}x{% endfor %}' }, context).text).toHaveLength(1_600);
+    const err = tooLarge(() => renderTemplate('sms', { text: '{% for i in (1..1601) %}x{% endfor %}' }, context));
+    expect(err.field).toBe('text');
+    expect(err.limit).toBe(1_600);
+    expect(err.message).toBe('template field "text": renders to more than 1600 characters, the most an sms text may have');
+  });
+
+  it('event data cannot blow a field up: 100 MB of html stops at the limit', () => {
+    const data = { kb: 'x'.repeat(1_000) };
+    const html = '{% for i in (1..100000) %}{{ data.kb }}{% endfor %}';
+    const err = tooLarge(() => renderTemplate('email', { subject: 'Hi', html }, { ...context, data }));
+    expect(err.field).toBe('html');
+    expect(err.message).toMatch(/more than 524288 characters, the most an email html may have/);
+  });
+
+  it('bounds the subject and the text part too', () => {
+    expect(tooLarge(() => renderTemplate('email', { subject: '{{ data.s }}', text: 'x' }, { ...context, data: { s: 'y'.repeat(1_001) } })).field).toBe('subject');
+    expect(tooLarge(() => renderTemplate('email', { subject: 'Hi', text: '{{ data.s }}' }, { ...context, data: { s: 'y'.repeat(524_289) } })).field).toBe('text');
+  });
+
+  it('checks content made longer after rendering, e.g. by tracking links', () => {
+    expect(() => checkRenderedSize('sms', { text: 'x'.repeat(1_600) })).not.toThrow();
+    expect(tooLarge(() => checkRenderedSize('sms', { text: 'x'.repeat(1_601) })).limit).toBe(1_600);
   });
 });

@@ -185,3 +185,103 @@ describe('rewriteText', () => {
     expect(rewriteText(once.text, ctx()).text).toBe(once.text);
   });
 });
+
+describe('the html scanner on hostile or broken markup', () => {
+  it('reads a tag like a browser: link-like text inside another tag\'s attribute value is not a link', () => {
+    const html = `<img alt="<a href=https://x.example/>" src="https://cdn.example/i.png"><p title='<a href="https://y.example/">'>hi</p>`;
+    const out = rewriteEmailHtml(html, ctx());
+    expect(out.links).toEqual([]);
+    expect(out.html.replace(/<img [^>]*>$/, '')).toBe(html);
+  });
+
+  it('an unterminated quote swallows the rest of the document, as in a browser: later "tags" are attribute text', () => {
+    const html = `<a href="https://a.example/">ok</a> <a title="x> <a href="https://b.example/">b</a>`;
+    const out = rewriteEmailHtml(html, ctx());
+    expect(out.links).toEqual(['https://a.example/']);
+    expect(out.html).toContain(' <a title="x> <a href="https://b.example/">b</a>');
+  });
+
+  it('leaves an unterminated tag at the end alone, and many of them cost one pass', () => {
+    const html = `<a href="https://a.example/">ok</a>${'<a '.repeat(40_000)}`;
+    const out = rewriteEmailHtml(html, ctx());
+    expect(out.links).toEqual(['https://a.example/']);
+    expect(out.html.replace(/<img [^>]*>$/, '').endsWith('<a '.repeat(40_000))).toBe(true);
+  });
+
+  it('takes attributes without quotes, with blanks around "=", upper-case names and self-closing slashes', () => {
+    const html = `<A\nclass=x HREF = 'https://a.example/q?x=1' /><a/href="https://b.example/">b</a><a href=https://c.example/>c</a>`;
+    const out = rewriteEmailHtml(html, ctx());
+    expect(out.links).toEqual(['https://a.example/q?x=1', 'https://b.example/', 'https://c.example/']);
+    expect(out.html).toContain(`<A\nclass=x HREF = '${urls.clickUrl('msg_A', 0)}' />`);
+    expect(out.html).toContain(`<a href=${urls.clickUrl('msg_A', 2)}>c</a>`);
+  });
+
+  it('does not mistake <abbr>, <area>, </a> or "< a" for a link, nor "<a" at the very end', () => {
+    const html = `x < a href="https://a.example/"> <abbr href="https://b.example/">y</abbr><area href="https://c.example/"></a href="https://d.example/"> 1 <a`;
+    const out = rewriteEmailHtml(html, ctx());
+    expect(out.links).toEqual([]);
+  });
+
+  it('numbers tens of thousands of distinct links in order', () => {
+    const html = Array.from({ length: 20_000 }, (_, i) => `<a href="https://a.example/${i}">${i}</a>`).join('');
+    const out = rewriteEmailHtml(html, ctx());
+    expect(out.links).toHaveLength(20_000);
+    expect(out.links[19_999]).toBe('https://a.example/19999');
+    expect(out.html).toContain(`<a href="${urls.clickUrl('msg_A', 19_999)}">19999</a>`);
+  });
+});
+
+describe('the text scanner on brackets', () => {
+  it('keeps balanced, nested brackets in the URL and the unbalanced ones out', () => {
+    const text = 'a https://a.example/w/X_(b_(c)) b (see https://b.example/y_(z))). c [https://c.example/[1]] d {https://d.example/}';
+    const out = rewriteText(text, ctx());
+    expect(out.links).toEqual(['https://a.example/w/X_(b_(c))', 'https://b.example/y_(z)', 'https://c.example/[1]', 'https://d.example/']);
+    const [a, b, c, d] = out.links.map((_, i) => urls.clickUrl('msg_A', i));
+    expect(out.text).toBe(`a ${a} b (see ${b})). c [${c}] d {${d}}`);
+  });
+
+  it('a URL followed by 20,000 ")" keeps them all as text after the link', () => {
+    const tail = ')'.repeat(20_000);
+    const out = rewriteText(`https://a.example/x${tail}`, ctx());
+    expect(out.links).toEqual(['https://a.example/x']);
+    expect(out.text).toBe(`${urls.clickUrl('msg_A', 0)}${tail}`);
+  });
+
+  it('strips trailing punctuation mixed with closers', () => {
+    const out = rewriteText('(https://a.example/p_(q)?!).', ctx());
+    expect(out.links).toEqual(['https://a.example/p_(q)']);
+    expect(out.text).toBe(`(${urls.clickUrl('msg_A', 0)}?!).`);
+  });
+});
+
+describe('link host allow-list', () => {
+  const hosts = ['example.com', '*.example.org'];
+  const allowed = ['https://example.com/a', 'HTTPS://EXAMPLE.COM/b', 'https://www.example.org/c', 'https://a.b.example.org:8443/d'];
+  const refused = [
+    'https://evil.test/login',
+    'https://www.example.com/',
+    'https://example.org/',
+    'https://example.com.evil.test/',
+    'https://example.com@evil.test/',
+    'https://evil.test\\@example.com/',
+    'https://notexample.com/',
+    'https://evil.test/?u=https://example.com/',
+  ];
+
+  it('tracks html links to listed hosts only, and leaves the others exactly as they were', () => {
+    const html = [...allowed, ...refused].map((u) => `<a href="${u}">x</a>`).join('');
+    const out = rewriteEmailHtml(html, { ...ctx(), linkHosts: hosts });
+    expect(out.links).toEqual(['https://example.com/a', 'HTTPS://EXAMPLE.COM/b', 'https://www.example.org/c', 'https://a.b.example.org:8443/d']);
+    for (const u of refused) expect(out.html).toContain(`<a href="${u}">x</a>`);
+  });
+
+  it('tracks text links to listed hosts only', () => {
+    const out = rewriteText(`go https://evil.test/login or https://www.example.org/c`, { ...ctx(), linkHosts: hosts });
+    expect(out.links).toEqual(['https://www.example.org/c']);
+    expect(out.text).toBe(`go https://evil.test/login or ${urls.clickUrl('msg_A', 0)}`);
+  });
+
+  it('without a list, every host is tracked', () => {
+    expect(rewriteText('https://evil.test/login', ctx()).links).toEqual(['https://evil.test/login']);
+  });
+});

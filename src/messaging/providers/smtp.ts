@@ -1,4 +1,5 @@
 import nodemailer, { type Transporter } from 'nodemailer';
+import { emailAddress } from '../addresses';
 import type { EmailProvider, OutgoingEmail, SendResult } from './types';
 import { ProviderError } from './types';
 
@@ -43,12 +44,18 @@ export class SmtpEmailProvider implements EmailProvider {
   }
 
   async send(mail: OutgoingEmail): Promise<SendResult> {
+    // Defence in depth behind sendMessage's check: a string `to` is an address list to nodemailer.
+    const address = emailAddress(mail.to);
+    if (!address) throw new ProviderError(`SMTP: recipient ${JSON.stringify(mail.to)} is not one email address`, false);
+    // Structured, so nodemailer never parses it; the envelope named, so RCPT TO is that address alone.
+    const to = { name: '', address };
     const messageId = smtpMessageId(mail.messageId);
     try {
       await this.transport.sendMail({
         messageId,
         from: mail.from,
-        to: mail.to,
+        to,
+        envelope: { from: mail.from, to: [to] },
         subject: mail.subject,
         html: mail.html,
         text: mail.text,
