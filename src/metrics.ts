@@ -35,4 +35,25 @@ export const metrics = {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
     registers: [registry],
   }),
+  listenerConnected: new client.Gauge({
+    name: 'homing_outbox_listener_connected',
+    help: '1 while the outbox listener holds its LISTEN connection to Postgres',
+    registers: [registry],
+  }),
+  childRestarts: new client.Counter({
+    name: 'homing_embedded_restarts_total',
+    help: 'Restarts of a crashed embedded child (postgres, temporal)',
+    labelNames: ['child'] as const,
+    registers: [registry],
+  }),
+  queuedEvents: new client.Gauge({
+    name: 'homing_outbox_queued_events',
+    help: 'Events waiting to be applied by the shard workflows (read at scrape time)',
+    registers: [registry],
+  }),
+  pendingOutcomes: new client.Gauge({
+    name: 'homing_outcomes_pending',
+    help: 'Outcomes waiting to be exported to Segment (read at scrape time)',
+    registers: [registry],
+  }),
 };

@@ -13,7 +13,9 @@ export interface RuntimeInfo {
 const file = (dataDir: string) => path.join(dataDir, 'runtime.json');
 
 export function writeRuntimeInfo(dataDir: string, info: RuntimeInfo): void {
-  fs.writeFileSync(file(dataDir), JSON.stringify(info, null, 2));
+  // It holds the database URL with its password.
+  fs.writeFileSync(file(dataDir), JSON.stringify(info, null, 2), { mode: 0o600 });
+  fs.chmodSync(file(dataDir), 0o600);
 }
 
 /** The all-in-one instance running in `dataDir`, if there is one (the file outlives a crash; the pid check does not). */

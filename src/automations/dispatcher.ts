@@ -1,4 +1,3 @@
-import { Client as PgClient } from 'pg';
 import type { Pool } from 'pg';
 import type { Client } from '@temporalio/client';
 import { OUTBOX_CHANNEL, pendingShards } from '../db/outbox';
@@ -7,6 +6,7 @@ import { SHARD_COUNT } from '../ingest/shards';
 import type { ShardWakeups } from '../ingest/shard-wakeups';
 import type { Logger } from '../logger';
 import type { RunControl } from './runs';
+import { OutboxListener } from './outbox-listener';
 
 /** Workflow ids include the task queue, so deployments that share a namespace keep their own shards and runs. */
 export const workflowIdPrefix = (taskQueue: string) => `homing:${taskQueue}:`;
@@ -48,16 +48,26 @@ type WakeState = 'idle' | 'signalling' | 'again';
 export class Dispatcher {
   private readonly state = new Map<string, WakeState>();
   private readonly inFlight = new Set<Promise<void>>();
-  private listener?: PgClient;
+  private readonly listener: OutboxListener;
   private sweepTimer?: NodeJS.Timeout;
   private stopped = false;
 
   constructor(private readonly deps: DispatcherDeps) {
     deps.wakeups.onMissed = (shard) => this.wake(shard);
+    this.listener = new OutboxListener({
+      databaseUrl: deps.databaseUrl,
+      channels: [OUTBOX_CHANNEL, OUTCOMES_CHANNEL],
+      onNotification: (channel, payload) => this.notified(channel, payload),
+      onReconnect: () => {
+        void this.sweep();
+        this.wakeExporter();
+      },
+      log: deps.log,
+    });
   }
 
   async start(): Promise<void> {
-    await this.listen();
+    await this.listener.start();
     this.sweepTimer = setInterval(() => void this.sweep(), this.deps.sweepMs ?? 30_000);
     // Anything queued while no dispatcher was running.
     for (let shard = 0; shard < SHARD_COUNT; shard++) this.wake(shard);
@@ -67,7 +77,7 @@ export class Dispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.sweepTimer);
-    await this.listener?.end().catch(() => undefined);
+    await this.listener.stop();
     // The Temporal connection is closed after this; no call may still be retrying on it.
     await Promise.all(this.inFlight);
   }
@@ -119,34 +129,11 @@ export class Dispatcher {
     }
   }
 
-  /** LISTEN on a dedicated connection; if it drops, reconnect and sweep for what was missed. */
-  private async listen(): Promise<void> {
-    const client = new PgClient({ connectionString: this.deps.databaseUrl });
-    client.on('notification', (msg) => {
-      if (msg.channel === OUTCOMES_CHANNEL) return this.wakeExporter();
-      for (const part of (msg.payload ?? '').split(',')) {
-        const shard = Number(part);
-        if (part !== '' && !this.deps.wakeups.deliver(shard)) this.wake(shard);
-      }
-    });
-    client.on('error', () => undefined);
-    client.on('end', () => {
-      if (this.stopped) return;
-      this.deps.log.warn('outbox listener disconnected; reconnecting');
-      setTimeout(() => void this.reconnect(), 1_000);
-    });
-    await client.connect();
-    await client.query(`LISTEN ${OUTBOX_CHANNEL}; LISTEN ${OUTCOMES_CHANNEL}`);
-    this.listener = client;
-  }
-
-  private async reconnect(): Promise<void> {
-    try {
-      await this.listen();
-      await this.sweep();
-    } catch (err) {
-      this.deps.log.warn({ err }, 'outbox listener reconnect failed');
-      if (!this.stopped) setTimeout(() => void this.reconnect(), 2_000);
+  private notified(channel: string, payload: string): void {
+    if (channel === OUTCOMES_CHANNEL) return this.wakeExporter();
+    for (const part of payload.split(',')) {
+      const shard = Number(part);
+      if (part !== '' && !this.deps.wakeups.deliver(shard)) this.wake(shard);
     }
   }
 }

@@ -46,3 +46,8 @@ export async function hasQueuedEvents(client: { query: PoolClient['query'] }, id
   );
   return rows.length > 0;
 }
+
+export async function queuedEventCount(client: { query: PoolClient['query'] }): Promise<number> {
+  const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
+  return rows[0]!.n;
+}

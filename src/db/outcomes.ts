@@ -26,21 +26,43 @@ export interface OutcomeRow {
   trigger_message_id: string;
 }
 
-/** The oldest pending outcomes, locked so concurrent exporters take different ones. */
-export async function takePendingOutcomes(q: Queryable, limit: number): Promise<OutcomeRow[]> {
+/**
+ * Claims the oldest pending outcomes that nobody else holds, for `leaseMs`, in
+ * one statement (no transaction stays open while they are sent): concurrent
+ * exporters take different ones, and outcomes of an exporter that died before
+ * marking them are claimed again once the lease ran out.
+ */
+export async function claimPendingOutcomes(q: Queryable, limit: number, leaseMs: number): Promise<OutcomeRow[]> {
   const { rows } = await q.query<OutcomeRow>(
-    `SELECT o.id, o.status, o.segment_message_id, o.happened_at, m.id AS message_id, m.channel, m.provider, m.template_id,
+    `WITH claimed AS (
+       UPDATE outcomes SET claimed_until = now() + make_interval(secs => $2::float8 / 1000)
+       WHERE id IN (
+         SELECT id FROM outcomes WHERE state = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
+         ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+       RETURNING id, status, segment_message_id, happened_at, message_id)
+     SELECT o.id, o.status, o.segment_message_id, o.happened_at, m.id AS message_id, m.channel, m.provider, m.template_id,
        m.template_version, m.reason, r.id AS run_id, r.user_id, p.anonymous, r.automation, r.mapping_id, r.trigger_event, r.trigger_message_id
-     FROM outcomes o JOIN messages m ON m.id = o.message_id JOIN runs r ON r.id = m.run_id LEFT JOIN profiles p ON p.user_id = r.user_id
-     WHERE o.state = 'pending' ORDER BY o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED`,
-    [limit],
+     FROM claimed o JOIN messages m ON m.id = o.message_id JOIN runs r ON r.id = m.run_id LEFT JOIN profiles p ON p.user_id = r.user_id
+     ORDER BY o.id`,
+    [limit, leaseMs],
   );
   return rows;
 }
 
+/** Settles claimed outcomes (once: an outcome already settled by an exporter whose lease ran out stays as it is). */
 export async function markOutcomes(q: Queryable, ids: string[], state: 'exported' | 'not-exported' | 'skipped'): Promise<void> {
   if (ids.length === 0) return;
-  await q.query(`UPDATE outcomes SET state = $2, attempts = attempts + 1, exported_at = CASE WHEN $2 = 'exported' THEN now() END WHERE id = ANY($1)`, [ids, state]);
+  await q.query(
+    `UPDATE outcomes SET state = $2, attempts = attempts + 1, claimed_until = NULL, last_error = NULL, exported_at = CASE WHEN $2 = 'exported' THEN now() END
+     WHERE id = ANY($1) AND state = 'pending'`,
+    [ids, state],
+  );
+}
+
+/** Gives claimed outcomes back after a failed send, so the retry need not wait for the lease. */
+export async function releaseOutcomes(q: Queryable, ids: string[], error: string): Promise<void> {
+  if (ids.length === 0) return;
+  await q.query(`UPDATE outcomes SET claimed_until = NULL, attempts = attempts + 1, last_error = $2 WHERE id = ANY($1) AND state = 'pending'`, [ids, error]);
 }
 
 /** Reports that a run's escalation was ignored end to end, on the run's last message sent. */
@@ -71,6 +93,11 @@ export async function outcomesOf(pool: Pool, messageId: string): Promise<Outcome
 }
 
 const EXPORT_KEY = 'export';
+
+export async function pendingOutcomeCount(q: Queryable): Promise<number> {
+  const { rows } = await q.query<{ n: number }>("SELECT count(*)::int AS n FROM outcomes WHERE state = 'pending'");
+  return rows[0]!.n;
+}
 
 /** Which outcome statuses go to Segment (all by default). */
 export async function exportedStatuses(q: Queryable, all: readonly string[]): Promise<string[]> {

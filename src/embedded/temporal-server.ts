@@ -1,8 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
+import pino from 'pino';
 import { freePort } from './ports';
+import { findProcesses, spawnChild, stopChild, stopPid } from './processes';
+import { supervise, type RunningChild } from './supervisor';
+import type { Logger } from '../logger';
 
 export interface DevServerOptions {
   cliPath: string;
@@ -15,12 +19,14 @@ export interface DevServerOptions {
   preferredUiPort?: number;
   /** How long to wait for the server to answer; a cold start on 2 cores takes seconds. */
   readyTimeoutMs?: number;
+  log?: Logger;
 }
 
 export interface DevServerHandle {
   address: string;
   uiUrl?: string;
-  process: ChildProcess;
+  /** The server process started last. */
+  readonly process: ChildProcess;
   stop(): Promise<void>;
 }
 
@@ -46,60 +52,69 @@ async function waitReady(address: string, namespace: string, child: ChildProcess
   throw new Error(`temporal server at ${address} not ready after ${timeoutMs} ms: ${String(lastError)}\n${output()}`);
 }
 
-/** Stops a child with SIGTERM, then SIGKILL if it has not exited in time. */
-export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
+/**
+ * A dev server left running on this SQLite file (Homing killed before it could
+ * stop it) would share the file with the new one: stop it first.
+ */
+async function stopOrphans(dbFile: string, log: Logger): Promise<void> {
+  const orphans = findProcesses((argv) => argv.includes('start-dev') && argv.some((a, i) => a === dbFile && argv[i - 1] === '--db-filename'));
+  for (const pid of orphans) {
+    log.warn({ child: 'temporal', pid }, 'stopped an orphan of this data dir');
+    await stopPid(pid, 'SIGTERM');
+  }
 }
 
-/**
- * Runs `temporal server start-dev` with its state in one SQLite file. WAL and
- * synchronous=normal keep SQLite from fsyncing on every write (see BENCHMARKS.md).
- */
-export async function startDevServer(opts: DevServerOptions): Promise<DevServerHandle> {
-  const port = await freePort(opts.preferredPort ?? 0);
-  const uiPort = opts.ui === false ? undefined : await freePort(opts.preferredUiPort ?? 0);
-  fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
-  const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(port),
-    '--db-filename', opts.dbFile,
-    '--namespace', opts.namespace,
-    '--log-level', 'warn',
-    '--sqlite-pragma', 'journal_mode=wal',
-    '--sqlite-pragma', 'synchronous=normal',
-    ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']),
-  ];
-  const child = spawn(opts.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts the server and resolves once its namespace answers. */
+async function devServer(cliPath: string, args: string[], address: string, dbFile: string, opts: DevServerOptions): Promise<RunningChild> {
+  const child = spawnChild({ command: cliPath, args, deathSignal: 'SIGTERM' });
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
   };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  // If Homing dies without stopping it, the server must not outlive it.
-  const killOnExit = () => child.kill('SIGTERM');
-  process.on('exit', killOnExit);
-  child.once('exit', () => process.off('exit', killOnExit));
-  const address = `127.0.0.1:${port}`;
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   try {
     await waitReady(address, opts.namespace, child, opts.readyTimeoutMs ?? 60_000, () => output);
   } catch (err) {
     await stopChild(child);
     throw err;
   }
+  // Made by the server with the default mode; workflow payloads are nobody else's business.
+  for (const file of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) if (fs.existsSync(file)) fs.chmodSync(file, 0o600);
+  return { process: child, stop: () => stopChild(child) };
+}
+
+/**
+ * Runs `temporal server start-dev` with its state in one SQLite file, and
+ * restarts it on the same ports if it crashes. WAL and synchronous=normal keep
+ * SQLite from fsyncing on every write (see BENCHMARKS.md).
+ */
+export async function startDevServer(opts: DevServerOptions): Promise<DevServerHandle> {
+  const log = opts.log ?? pino({ level: 'silent' });
+  const dbFile = path.resolve(opts.dbFile);
+  fs.mkdirSync(path.dirname(dbFile), { recursive: true });
+  await stopOrphans(dbFile, log);
+  const port = await freePort(opts.preferredPort ?? 0);
+  const uiPort = opts.ui === false ? undefined : await freePort(opts.preferredUiPort ?? 0);
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(port),
+    '--db-filename', dbFile,
+    '--namespace', opts.namespace,
+    '--log-level', 'warn',
+    '--sqlite-pragma', 'journal_mode=wal',
+    '--sqlite-pragma', 'synchronous=normal',
+    ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']),
+  ];
+  const address = `127.0.0.1:${port}`;
+  const server = await supervise({ name: 'temporal', log, start: () => devServer(opts.cliPath, args, address, dbFile, opts) });
   return {
     address,
     uiUrl: uiPort ? `http://localhost:${uiPort}` : undefined,
-    process: child,
-    stop: () => stopChild(child),
+    get process() {
+      return server.current;
+    },
+    stop: server.stop,
   };
 }

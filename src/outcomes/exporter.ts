@@ -1,7 +1,7 @@
 import { Analytics } from '@segment/analytics-node';
 import type { Pool } from 'pg';
-import { inTransaction } from '../db/pool';
-import { exportedStatuses, markOutcomes, takePendingOutcomes } from '../db/outcomes';
+import { retryWhileUnavailable } from '../db/pool';
+import { claimPendingOutcomes, exportedStatuses, markOutcomes, releaseOutcomes } from '../db/outcomes';
 import { REPORTED_STATUSES } from '../messaging/status';
 import { outcomeEvent, settingOf } from './segment-events';
 
@@ -10,9 +10,12 @@ export interface ExporterConfig {
   writeKey?: string;
   host: string;
   version: string;
+  /** How long a claimed batch is left to its exporter; well over the longest send (see deliver). */
+  claimLeaseMs?: number;
 }
 
 const BATCH = 100;
+const CLAIM_LEASE_MS = 60_000;
 
 /** Sends events with the official client and resolves only when Segment answered 2xx for every one of them. */
 async function deliver(cfg: ExporterConfig & { writeKey: string }, events: ReturnType<typeof outcomeEvent>[]): Promise<void> {
@@ -28,31 +31,37 @@ async function deliver(cfg: ExporterConfig & { writeKey: string }, events: Retur
 }
 
 /**
- * Exports pending outcomes, oldest first, a batch at a time; each batch is
- * marked exported only after Segment took all of it. A failure leaves the
- * batch pending (the calling activity retries), so an outage of Segment delays
- * outcomes and loses none. Returns how many were exported.
+ * Exports pending outcomes, oldest first, a batch at a time: claim the batch
+ * (one short statement), send it to Segment with no connection held, then mark
+ * it. A failure gives the batch back (the calling activity retries), so an
+ * outage of Segment delays outcomes and loses none, and a dropped connection
+ * or a crash in between costs at most a resend with the same messageIds.
+ * Returns how many were exported.
  */
 export async function exportOutcomes(pool: Pool, cfg: ExporterConfig, heartbeat: () => void): Promise<number> {
+  const { writeKey } = cfg;
+  // Read before anything is claimed, so a failure here leaves no claim behind.
+  const wanted = new Set(writeKey ? await exportedStatuses(pool, REPORTED_STATUSES) : []);
   let exported = 0;
   for (;;) {
-    const done = await inTransaction(pool, async (client) => {
-      const batch = await takePendingOutcomes(client, BATCH);
-      if (batch.length === 0) return 0;
-      const { writeKey } = cfg;
-      if (!writeKey) {
-        await markOutcomes(client, batch.map((o) => o.id), 'not-exported');
-        return batch.length;
-      }
-      const wanted = new Set(await exportedStatuses(client, REPORTED_STATUSES));
+    const batch = await claimPendingOutcomes(pool, BATCH, cfg.claimLeaseMs ?? CLAIM_LEASE_MS);
+    if (batch.length > 0 && !writeKey) await retryWhileUnavailable(() => markOutcomes(pool, batch.map((o) => o.id), 'not-exported'));
+    if (batch.length > 0 && writeKey) {
       const [send, skip] = [batch.filter((o) => wanted.has(settingOf(o.status))), batch.filter((o) => !wanted.has(settingOf(o.status)))];
-      if (send.length > 0) await deliver({ ...cfg, writeKey }, send.map((o) => outcomeEvent(o, cfg.version)));
-      await markOutcomes(client, send.map((o) => o.id), 'exported');
-      await markOutcomes(client, skip.map((o) => o.id), 'skipped');
+      if (send.length > 0) {
+        try {
+          await deliver({ ...cfg, writeKey }, send.map((o) => outcomeEvent(o, cfg.version)));
+        } catch (err) {
+          await releaseOutcomes(pool, send.map((o) => o.id), (err as Error).message).catch(() => undefined);
+          throw err;
+        }
+      }
+      // Failing after all leaves them claimed: resent once the lease ran out, with the same messageIds (Segment keeps one of each).
+      await retryWhileUnavailable(() => markOutcomes(pool, send.map((o) => o.id), 'exported'));
+      await retryWhileUnavailable(() => markOutcomes(pool, skip.map((o) => o.id), 'skipped'));
       exported += send.length;
-      return batch.length;
-    });
+    }
     heartbeat();
-    if (done < BATCH) return exported;
+    if (batch.length < BATCH) return exported;
   }
 }

@@ -28,8 +28,10 @@ export interface TestHoming {
  * A Homing API and worker on the run's shared Postgres server (in a database
  * of its own) and Temporal dev server (on a task queue of its own).
  */
-export async function startHoming(opts: { temporalAddress?: string; worker?: boolean; env?: Record<string, string> } = {}): Promise<TestHoming> {
-  const serverUrl = process.env.HOMING_TEST_DATABASE_URL!;
+export async function startHoming(
+  opts: { temporalAddress?: string; worker?: boolean; env?: Record<string, string>; /** Another Postgres server than the run's shared one. */ databaseServerUrl?: string } = {},
+): Promise<TestHoming> {
+  const serverUrl = opts.databaseServerUrl ?? process.env.HOMING_TEST_DATABASE_URL!;
   const temporalAddress = opts.temporalAddress ?? process.env.HOMING_TEST_TEMPORAL_ADDRESS!;
   const suffix = crypto.randomBytes(4).toString('hex');
   const databaseUrl = await createDatabase(serverUrl, `homing_${suffix}`);

@@ -30,6 +30,10 @@ it('with the worker down the read gives up after its wait and answers with what 
     expect((await identify('stalled', { email: 'stalled@example.com' })).status).toBe(200);
     const res = await homing.admin('/api/profiles/stalled');
     expect(res.status).toBe(404);
+    // What an operator sees meanwhile: the backlog, and that nothing drains it.
+    const metrics = await (await fetch(`${homing.url}/metrics`)).text();
+    expect(metrics).toMatch(/^homing_outbox_queued_events 1$/m);
+    expect(metrics).toMatch(/^homing_outcomes_pending 0$/m);
   } finally {
     await homing.startWorker();
   }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig, type Config } from '../../src/config';
+import { ConfigError, loadConfig, loadSecrets, type Config } from '../../src/config';
 
 const SECRETS = { HOMING_API_KEY: 'api-key', HOMING_ADMIN_TOKEN: 'admin-token', TRACKING_SECRET: 'tracking-secret' };
 
@@ -56,6 +56,11 @@ describe('defaults', () => {
       segment: { writeKey: undefined, apiHost: 'https://api.segment.io' },
       logLevel: 'info',
     });
+  });
+
+  test('HOST unset: the API listens on all interfaces; set: on that address', () => {
+    expect(loadConfig({ ...SECRETS }).host).toBeUndefined();
+    expect(loadConfig({ ...SECRETS, HOST: ' 127.0.0.1 ' }).host).toBe('127.0.0.1');
   });
 
   test('PUBLIC_URL defaults to http://localhost:$PORT', () => {
@@ -248,6 +253,18 @@ describe('generated secrets', () => {
     expect(a.apiKeys).not.toEqual(b.apiKeys);
   });
 
+  test('the embedded Postgres password is generated on request, kept beside the others, and only readable by the owner', () => {
+    const dataDir = path.join(tempDir(), 'data');
+    const config = loadConfig({ HOMING_DATA_DIR: dataDir });
+    const { postgresPassword } = loadSecrets(dataDir, ['postgresPassword']);
+    expect(postgresPassword).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(loadSecrets(dataDir, ['postgresPassword']).postgresPassword).toBe(postgresPassword);
+    const stored = JSON.parse(fs.readFileSync(path.join(dataDir, 'secrets.json'), 'utf8')) as Record<string, string>;
+    expect(stored).toEqual({ apiKey: config.apiKeys[0], adminToken: config.adminToken, trackingSecret: config.trackingSecret, postgresPassword });
+    expect(fs.statSync(dataDir).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.join(dataDir, 'secrets.json')).mode & 0o777).toBe(0o600);
+  });
+
   test('the data dir is created when missing', () => {
     const dataDir = path.join(tempDir(), 'nested', 'data');
     const config = loadConfig({ HOMING_DATA_DIR: dataDir });
@@ -303,5 +320,25 @@ describe('edge cases of the environment', () => {
     const problems = problemsOf({ HOMING_DATA_DIR: dir });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(path.join(dir, 'secrets.json'));
+  });
+});
+
+describe('TRACKING_LINK_HOSTS', () => {
+  test('unset: every link host is tracked', () => {
+    expect(loadConfig({ ...SECRETS }).trackingLinkHosts).toBeUndefined();
+  });
+
+  test('a comma-separated list of hosts and *.domain patterns, lower-cased, IDN as punycode', () => {
+    expect(loadConfig({ ...SECRETS, TRACKING_LINK_HOSTS: 'Example.com, *.example.org ,bücher.example' }).trackingLinkHosts).toEqual([
+      'example.com',
+      '*.example.org',
+      'xn--bcher-kva.example',
+    ]);
+  });
+
+  test.each([['https://example.com'], ['example.com/path'], ['example.com:8080'], ['*'], ['ex*.com'], [' , ']])('%s is a problem naming TRACKING_LINK_HOSTS', (value) => {
+    const problems = problemsOf({ ...SECRETS, TRACKING_LINK_HOSTS: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^TRACKING_LINK_HOSTS: /);
   });
 });

@@ -11,11 +11,10 @@ describe('ShardWakeups', () => {
   it('wakes a waiting drain at once', async () => {
     const w = new ShardWakeups();
     await w.hold(1, async () => {
-      const started = Date.now();
+      // true means woken: a timeout resolves false.
       const waiting = w.waitForWork(1, 5_000, never);
       expect(w.deliver(1)).toBe(true);
       expect(await waiting).toBe(true);
-      expect(Date.now() - started).toBeLessThan(1_000);
     });
   });
 

@@ -1,0 +1,46 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** Sits between Homing and the Segment sink and can hold batches, so a test acts while an export is in flight. */
+export interface SegmentGate {
+  url: string;
+  held: number;
+  hold(): void;
+  release(): void;
+  close(): Promise<void>;
+}
+
+export async function startSegmentGate(target: string): Promise<SegmentGate> {
+  let holding = false;
+  let waiting: Array<() => void> = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const forward = async () => {
+        const answer = await fetch(`${target}${req.url}`, {
+          method: req.method,
+          headers: { authorization: req.headers.authorization ?? '', 'content-type': 'application/json' },
+          body: Buffer.concat(chunks),
+        });
+        res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text());
+      };
+      if (holding) waiting.push(() => void forward());
+      else void forward();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    get held() {
+      return waiting.length;
+    },
+    hold: () => (holding = true),
+    release: () => {
+      holding = false;
+      for (const go of waiting) go();
+      waiting = [];
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
