@@ -1,37 +1,31 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { freePort } from '../../src/embedded/ports';
-import { packageRoot } from '../../src/version';
 import { basic, eventually, post } from '../helpers/homing';
 import { temporalCli, tempDir } from '../helpers/servers';
+import { CLI, startCliProcess, type Banner, type CliProcess } from '../helpers/cli';
 
 /**
  * `homing start` as a user runs it (the compiled CLI that `npm start` runs):
  * embedded Postgres and Temporal in a fresh data dir, Ctrl-C, and a restart
  * that keeps everything.
  */
-const CLI = path.join(packageRoot(), 'dist', 'src', 'cli.js');
 const dataDir = tempDir('homing-e2e-');
 let port: number;
 let child: ChildProcess | undefined;
-let output = '';
+let cli: CliProcess;
 
 function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   // The CLI found by the test helpers, so the e2e run does not provision a second copy.
   return { ...process.env, HOMING_DATA_DIR: dataDir, PORT: String(port), TEMPORAL_CLI_PATH: temporalCli(), LOG_LEVEL: 'warn', ...extra };
 }
 
-async function startCli(): Promise<{ url: string; apiKey: string; adminToken: string }> {
-  output = '';
-  child = spawn(process.execPath, [CLI, 'start'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  await eventually(async () => output.includes('Press Ctrl-C to stop.') || child!.exitCode !== null, 120_000, 'homing start banner');
-  expect(child.exitCode).toBeNull();
-  const field = (label: string) => new RegExp(`${label}\\s+(\\S+)`).exec(output)?.[1] ?? '';
-  return { url: field('Tracking API host \\(Segment libraries\' "host"\\)'), apiKey: field('write key\\)'), adminToken: field('management API\\)') };
+async function startCli(): Promise<Banner> {
+  cli = startCliProcess(env());
+  child = cli.child;
+  return cli.banner();
 }
 
 function stopCli(): Promise<number | null> {
@@ -52,8 +46,8 @@ afterAll(async () => {
 it('starts on embedded defaults, stops cleanly on Ctrl-C, and keeps events, profiles and workflows across a restart', async () => {
   const first = await startCli();
   expect(first.url).toBe(`http://localhost:${port}`);
-  expect(output).toContain(`Segment destination endpoint  http://localhost:${port}/segment`);
-  expect(output).toMatch(/Temporal UI\s+http:\/\/localhost:\d+/);
+  expect(cli.output).toContain(`Segment destination endpoint  http://localhost:${port}/segment`);
+  expect(cli.output).toMatch(/Temporal UI\s+http:\/\/localhost:\d+/);
   expect(first.apiKey.length).toBeGreaterThan(20);
 
   const identify =

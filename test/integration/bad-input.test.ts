@@ -8,12 +8,8 @@ import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { createPool } from '../../src/db/pool';
 import { startApi } from '../../src/services';
-import { createApp } from '../../src/http/app';
 import { errorHandler } from '../../src/http/errors';
-import { IngestPipeline } from '../../src/ingest/pipeline';
-import { lazyClient } from '../../src/temporal/connection';
-import { RunControl } from '../../src/automations/runs';
-import { ADMIN_TOKEN, API_KEY, OLD_API_KEY, basic, post, startHoming, type TestHoming } from '../helpers/homing';
+import { ADMIN_TOKEN, API_KEY, OLD_API_KEY, basic, post, startHoming, startOwnApi, type TestHoming } from '../helpers/homing';
 import { tempDir } from '../helpers/servers';
 
 let homing: TestHoming;
@@ -211,24 +207,7 @@ describe('storage unavailable', () => {
 
 describe('overload', () => {
   it('past the in-flight limit answers 429 with Retry-After, and serves again once load drops', async () => {
-    const temporal = lazyClient({ ...homing.config.temporal, address: '127.0.0.1:1' });
-    const log = createLogger('silent');
-    const app = createApp({
-      pool: homing.pool,
-      pipeline: new IngestPipeline(homing.pool),
-      temporal,
-      runs: new RunControl({ pool: homing.pool, temporal, taskQueue: 'unused', log }),
-      trackingSecret: 'unused',
-      namespace: 'default',
-      apiKeys: [API_KEY],
-      adminToken: ADMIN_TOKEN,
-      log,
-      version: 'test',
-      maxInFlight: 1,
-    });
-    const server = http.createServer(app).listen(0);
-    await once(server, 'listening');
-    const url = `http://localhost:${(server.address() as AddressInfo).port}`;
+    const { url, close } = await startOwnApi(homing, { maxInFlight: 1 });
     try {
       // A request whose body is still arriving holds the only slot.
       const slow = http.request(`${url}/segment`, { method: 'POST', headers: { authorization: basic(API_KEY), 'content-type': 'application/json' } });
@@ -242,7 +221,7 @@ describe('overload', () => {
       expect((await slowResponse).statusCode).toBe(200);
       expect((await post(`${url}/segment`, JSON.stringify(identify('overload-3')), auth)).status).toBe(200);
     } finally {
-      server.close();
+      close();
     }
   });
 });

@@ -1,14 +1,8 @@
 import crypto from 'node:crypto';
-import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
-import { once } from 'node:events';
+import net from 'node:net';
 import zlib from 'node:zlib';
-import { createLogger } from '../../src/logger';
-import { createApp } from '../../src/http/app';
 import { IngestPipeline } from '../../src/ingest/pipeline';
-import { lazyClient } from '../../src/temporal/connection';
-import { RunControl } from '../../src/automations/runs';
-import { ADMIN_TOKEN, API_KEY, basic, eventually, post, startHoming, type TestHoming } from '../helpers/homing';
+import { API_KEY, basic, eventually, post, startHoming, startOwnApi, type TestHoming } from '../helpers/homing';
 
 /** Hostile or broken input at ingest: none of it may fail a neighbour, lock ingest out or cost unbounded work. */
 
@@ -28,35 +22,7 @@ async function logged(messageId: string): Promise<{ status: string; error: strin
   return rows[0];
 }
 
-/** An API of its own, with small injected ingest limits (or the defaults) and the given pipeline. */
-async function ownApi(opts: { pipeline?: IngestPipeline; small?: boolean } = {}): Promise<{ url: string; port: number; close: () => void }> {
-  const log = createLogger('silent');
-  const temporal = lazyClient({ ...homing.config.temporal, address: '127.0.0.1:1' });
-  const app = createApp({
-    pool: homing.pool,
-    pipeline: opts.pipeline ?? new IngestPipeline(homing.pool),
-    temporal,
-    runs: new RunControl({ pool: homing.pool, temporal, taskQueue: 'unused', log }),
-    trackingSecret: 'unused',
-    namespace: 'default',
-    apiKeys: [API_KEY],
-    adminToken: ADMIN_TOKEN,
-    log,
-    version: 'test',
-    ...(opts.small ? { maxInFlight: 4, maxUnauthenticatedInFlight: 2, bodyTimeoutMs: 2_000 } : {}),
-  });
-  const server = http.createServer(app).listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    close: () => {
-      server.closeAllConnections();
-      server.close();
-    },
-  };
-}
+const SMALL_LIMITS = { maxInFlight: 4, maxUnauthenticatedInFlight: 2, bodyTimeoutMs: 2_000 };
 
 describe('events Postgres cannot store (NUL, lone surrogates)', () => {
   it('a batch with one such item: the item is invalid with a reason naming the path, logged as invalid; the others are accepted', async () => {
@@ -175,7 +141,7 @@ describe('an event Postgres refuses for a reason ingest does not foresee', () =>
       }
     }
     const pipeline = new CountingPipeline(homing.pool);
-    const api = await ownApi({ pipeline });
+    const api = await startOwnApi(homing, { pipeline });
     const locker = await homing.pool.connect();
     try {
       // Every writer waits on the lock, so the requests after them queue up and are committed as one group.
@@ -230,7 +196,7 @@ describe('unauthenticated clients', () => {
   }
 
   it('stalled unauthenticated bodies cannot lock out authenticated ingest, and time out with 408', async () => {
-    const api = await ownApi({ small: true });
+    const api = await startOwnApi(homing, SMALL_LIMITS);
     try {
       // More stalled unauthenticated uploads than the unauthenticated limit, on both routes.
       const attackers = [
@@ -268,7 +234,7 @@ describe('unauthenticated clients', () => {
   });
 
   it('an authenticated request whose body stalls gets 408 too', async () => {
-    const api = await ownApi({ small: true });
+    const api = await startOwnApi(homing, SMALL_LIMITS);
     try {
       const slow = stalled(api.port, '/segment', auth);
       expect(await slow.reply).toMatch(/^HTTP\/1\.1 408/);
