@@ -3,9 +3,9 @@ import path from 'node:path';
 import { runningInstance } from './runtime-info';
 import net from 'node:net';
 import { Client as PgClient } from 'pg';
-import { Connection } from '@temporalio/client';
 import type { Config } from './config';
 import { locateTemporalBinary } from './embedded/temporal-binaries';
+import { connectWorker, describeTarget, TemporalConnectError } from './temporal/connection';
 
 interface Check {
   name: string;
@@ -26,17 +26,21 @@ async function postgres(url: string): Promise<Check> {
   }
 }
 
+/** Connects the way the worker does (TLS, client certificate, API key), so a pass here means the worker can connect too. */
 async function temporal(address: string, config: Config): Promise<Check> {
+  const cfg = { ...config.temporal, address };
+  const { namespace } = config.temporal;
   try {
-    const connection = await Connection.connect({ address, apiKey: config.temporal.apiKey, connectTimeout: 3_000 });
+    const connection = await connectWorker(cfg);
     try {
-      await connection.workflowService.describeNamespace({ namespace: config.temporal.namespace });
-      return { name: 'temporal', ok: true, detail: `reachable at ${address}, namespace "${config.temporal.namespace}"` };
+      await connection.workflowService.describeNamespace({ namespace });
+      return { name: 'temporal', ok: true, detail: `reachable at ${describeTarget(cfg)}, namespace "${namespace}"` };
     } finally {
       await connection.close();
     }
   } catch (err) {
-    return { name: 'temporal', ok: false, detail: `not reachable at ${address}: ${(err as Error).message}` };
+    if (err instanceof TemporalConnectError) return { name: 'temporal', ok: false, detail: `not reachable at ${err.target}: ${err.reason}` };
+    return { name: 'temporal', ok: false, detail: `reachable at ${describeTarget(cfg)}, but namespace "${namespace}": ${(err as Error).message}` };
   }
 }
 
@@ -63,7 +67,7 @@ async function http(name: string, url: string): Promise<Check> {
 }
 
 /** Prints one line per dependency; true when everything needed is reachable or can be started. */
-export async function runDoctor(config: Config): Promise<boolean> {
+export async function runDoctor(config: Config, print: (line: string) => void = console.log): Promise<boolean> {
   const running = runningInstance(config.dataDir);
   const checks: Check[] = [{ name: 'config', ok: true, detail: `valid (data dir ${config.dataDir})` }];
 
@@ -90,6 +94,6 @@ export async function runDoctor(config: Config): Promise<boolean> {
   if (config.segment.writeKey) checks.push(await http('segment', config.segment.apiHost));
   else checks.push({ name: 'segment', ok: true, detail: 'SEGMENT_WRITE_KEY unset: outcomes are recorded, not exported' });
 
-  for (const c of checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(9)} ${c.detail}`);
+  for (const c of checks) print(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(9)} ${c.detail}`);
   return checks.every((c) => c.ok);
 }
