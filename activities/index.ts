@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { applyShardBatch } from '../src/ingest/apply';
 import type { ShardWakeups } from '../src/ingest/shard-wakeups';
 import type { RunControl } from '../src/automations/runs';
-import { cancelOpenMessages } from '../src/db/messages';
+import { cancelRunMessages } from '../src/db/messages';
 import { closeRunRow } from '../src/db/runs';
 import { recordIgnored } from '../src/db/outcomes';
 import { exportOutcomes, type ExporterConfig } from '../src/outcomes/exporter';
@@ -60,14 +60,14 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /**
-     * Records how a run ended. A canceled run's messages still waiting for
-     * engagement become CANCELED; a run that ended `opened: false` reports its
-     * ignored escalation to Segment.
+     * Records how a run ended. A canceled run's messages not sent yet become
+     * CANCELED (sent ones stay sent); a run that ended `opened: false` reports
+     * its ignored escalation to Segment.
      */
     async closeRun(close: { runId: string; status: RunStatus; result?: unknown; error?: string }): Promise<void> {
       await inTransaction(deps.pool, async (client) => {
         await closeRunRow(client, close.runId, close.status, close.result ?? (close.error ? { error: close.error } : undefined));
-        if (close.status === 'canceled') await cancelOpenMessages(client, close.runId);
+        if (close.status === 'canceled') await cancelRunMessages(client, close.runId);
         if ((close.result as { opened?: unknown } | undefined)?.opened === false) await recordIgnored(client, close.runId);
       });
     },

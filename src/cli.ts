@@ -2,7 +2,7 @@
 import dotenv from 'dotenv';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
-import { openDatabase, startApi, startInfrastructure, startWorker, type Stoppable } from './services';
+import { openDatabase, poolSizeFor, startApi, startInfrastructure, startWorker, type Stoppable } from './services';
 import { migrate } from './db/migrate';
 import { createPool } from './db/pool';
 import { runDoctor } from './doctor';
@@ -101,7 +101,7 @@ async function main(argv: string[]): Promise<void> {
       shutdown.add({ stop: async () => unlock() });
       const infra = await startInfrastructure(config, log);
       shutdown.add(infra);
-      const pool = await openDatabase(infra.databaseUrl, log);
+      const pool = await openDatabase(infra.databaseUrl, log, poolSizeFor(config, 'start'));
       shutdown.add({ stop: () => pool.end() });
       const deps = { config, pool, databaseUrl: infra.databaseUrl, temporalAddress: infra.temporalAddress, temporalUiUrl: infra.temporalUiUrl, log };
       shutdown.add(await startWorker({ ...deps, onFatal: fatal }));
@@ -114,7 +114,7 @@ async function main(argv: string[]): Promise<void> {
     case 'api':
     case 'worker': {
       const ext = requireExternal(config, command);
-      const pool = await openDatabase(ext.databaseUrl, log);
+      const pool = await openDatabase(ext.databaseUrl, log, poolSizeFor(config, command));
       shutdown.add({ stop: () => pool.end() });
       const deps = { config, pool, ...ext, log };
       if (command === 'api') {

@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import { z } from 'zod';
 import { sendgridPublicKey } from './webhooks/sendgrid';
 import { hostPattern } from './messaging/tracking';
+import { temporalTls, type TemporalTls } from './temporal/tls-settings';
 
 /** Thrown when the environment cannot be turned into a valid config; one message line per problem. */
 export class ConfigError extends Error {
@@ -13,6 +14,7 @@ export class ConfigError extends Error {
 }
 
 const optional = z.string().optional();
+const POOL_SIZE_PROBLEM = 'must be a whole number of connections from 1 to 500';
 
 const url = (what: string) =>
   z.string().refine((v) => URL.canParse(v), { message: `must be a URL (${what})` });
@@ -27,12 +29,18 @@ const envSchema = z.object({
   HOST: optional,
   HOMING_DATA_DIR: z.string().default('./.homing'),
   DATABASE_URL: url('postgres://user:pass@host:5432/db').optional(),
+  DATABASE_POOL_SIZE: z
+    .string()
+    .regex(/^\d+$/, POOL_SIZE_PROBLEM)
+    .transform(Number)
+    .pipe(z.number().min(1, POOL_SIZE_PROBLEM).max(500, POOL_SIZE_PROBLEM))
+    .optional(),
   TEMPORAL_ADDRESS: optional,
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('homing'),
   TEMPORAL_API_KEY: optional,
-  TEMPORAL_TLS_CERT: optional,
-  TEMPORAL_TLS_KEY: optional,
+  // TEMPORAL_TLS_CA, _CERT, _KEY and _SERVER_NAME are read by temporalTls().
+  TEMPORAL_TLS: z.enum(['true', 'false'], { message: 'must be true or false' }).optional(),
   TEMPORAL_UI_URL: url('http://host:port').optional(),
   HOMING_API_KEY: optional,
   HOMING_ADMIN_TOKEN: optional,
@@ -81,9 +89,6 @@ function providerProblems(env: RawEnv): string[] {
   if (env.HOMING_API_KEY !== undefined && !env.HOMING_API_KEY.split(',').some((k) => k.trim())) {
     problems.push('HOMING_API_KEY: no key in the comma-separated list');
   }
-  if (Boolean(env.TEMPORAL_TLS_CERT) !== Boolean(env.TEMPORAL_TLS_KEY)) {
-    problems.push('TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY: set both or neither');
-  }
   return problems;
 }
 
@@ -94,13 +99,16 @@ export interface Config {
   dataDir: string;
   /** Unset: run embedded Postgres in the data dir. */
   databaseUrl?: string;
+  /** Connections in this process's pool; unset: the default of its kind (services.ts DEFAULT_POOL_SIZES). */
+  databasePoolSize?: number;
   temporal: {
     /** Unset: run the embedded Temporal dev server. */
     address?: string;
     namespace: string;
     taskQueue: string;
     apiKey?: string;
-    tls?: { cert: string; key: string };
+    /** Unset: plaintext. */
+    tls?: TemporalTls;
     /** Where run links point; the embedded dev server's UI when unset. */
     uiUrl?: string;
   };
@@ -174,9 +182,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const raw: RawEnv = {};
   for (const [key, value] of Object.entries(source)) if (value !== undefined && value.trim() !== '') raw[key] = value.trim();
   const parsed = envSchema.safeParse(raw);
+  const tls = temporalTls(raw);
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)),
     ...providerProblems(raw),
+    ...tls.problems,
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const env = parsed.data;
@@ -194,12 +204,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST,
     dataDir,
     databaseUrl: env.DATABASE_URL,
+    databasePoolSize: env.DATABASE_POOL_SIZE,
     temporal: {
       address: env.TEMPORAL_ADDRESS,
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       apiKey: env.TEMPORAL_API_KEY,
-      tls: env.TEMPORAL_TLS_CERT && env.TEMPORAL_TLS_KEY ? { cert: env.TEMPORAL_TLS_CERT, key: env.TEMPORAL_TLS_KEY } : undefined,
+      tls: tls.tls,
       uiUrl: env.TEMPORAL_UI_URL?.replace(/\/+$/, ''),
     },
     apiKeys,

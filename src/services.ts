@@ -156,7 +156,7 @@ export async function startWorker(deps: ServiceDeps & { workflowBundlePath?: str
   installTemporalLogging(log);
   const connection = await connectWorker(temporalConfig);
   const temporal = lazyClient(temporalConfig);
-  await ensureSearchAttributes(temporal, config.temporal.namespace);
+  await ensureSearchAttributes(temporal, { namespace: config.temporal.namespace, address: deps.temporalAddress, log });
   const runs = new RunControl({ pool, temporal, taskQueue: config.temporal.taskQueue, log });
   const activities = activityDeps(config, pool, runs);
   const { wakeups, providers } = activities;
@@ -193,9 +193,22 @@ export async function startWorker(deps: ServiceDeps & { workflowBundlePath?: str
   };
 }
 
-/** Opens the pool and brings the schema up to date. */
-export async function openDatabase(databaseUrl: string, log: Logger): Promise<Pool> {
-  const pool = createPool(databaseUrl, 20);
+/**
+ * Pool sizes by kind of process, when DATABASE_POOL_SIZE is unset. Queries are
+ * short and wait their turn in the pool, so a small pool keeps up with many
+ * concurrent activities; what it must fit is Postgres's max_connections beside
+ * Temporal's own pools. Besides its pool a worker (and `start`) holds one
+ * connection for the outbox listener: api ≤ N, worker ≤ N + 1, start ≤ N + 1.
+ */
+export const DEFAULT_POOL_SIZES = { api: 10, worker: 10, start: 15 } as const;
+
+export function poolSizeFor(config: Config, kind: keyof typeof DEFAULT_POOL_SIZES): number {
+  return config.databasePoolSize ?? DEFAULT_POOL_SIZES[kind];
+}
+
+/** Opens the pool (at most `poolSize` connections) and brings the schema up to date. */
+export async function openDatabase(databaseUrl: string, log: Logger, poolSize: number = DEFAULT_POOL_SIZES.start): Promise<Pool> {
+  const pool = createPool(databaseUrl, poolSize);
   const applied = await migrate(pool);
   if (applied.length > 0) log.info({ applied }, 'database migrated');
   return pool;

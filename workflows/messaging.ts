@@ -67,7 +67,7 @@ export async function deliver(runId: string, step: string, channel: Channel, tem
   }
 }
 
-/** Runs an automation's body and records how the run ended (canceled runs mark their open messages CANCELED). */
+/** Runs an automation's body and records how the run ended (a canceled run marks its unsent messages CANCELED). */
 export async function runAutomation<P, R>(input: RunInput<P>, body: () => Promise<R>): Promise<R> {
   try {
     const result = await body();

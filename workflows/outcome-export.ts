@@ -1,6 +1,7 @@
-import { condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { wakeSignal } from './profile-shard';
+import { limitsOf, shouldContinueAsNew, type HistoryLimits } from './history-limits';
 
 const { exportOutcomes } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
@@ -14,15 +15,15 @@ const { exportOutcomes } = proxyActivities<Activities>({
  * when outcomes are queued (and every minute regardless), it exports them
  * through an activity that completes only once Segment accepted them.
  */
-export async function outcomeExport(): Promise<void> {
+export async function outcomeExport(limits: HistoryLimits = {}): Promise<void> {
   let woken = true;
   setHandler(wakeSignal, () => {
     woken = true;
   });
-  while (!workflowInfo().continueAsNewSuggested && workflowInfo().historyLength < 5_000) {
+  while (!shouldContinueAsNew(limits)) {
     if (!woken) await condition(() => woken, '1 minute');
     woken = false;
     await exportOutcomes();
   }
-  await continueAsNew<typeof outcomeExport>();
+  await continueAsNew<typeof outcomeExport>(limitsOf(limits));
 }

@@ -108,10 +108,18 @@ export async function addTimelineEntry(q: Queryable, id: string, kind: string, d
   await q.query(`INSERT INTO message_events (message_id, kind, source, detail, dedupe_key) VALUES ($1, $2, 'homing', $3, $2 || '-' || gen_random_uuid())`, [id, kind, detail]);
 }
 
-/** Marks the run's messages that are still open (not engaged with, not ended) CANCELED. */
-export async function cancelOpenMessages(q: Queryable, runId: string): Promise<void> {
-  const { rows } = await q.query<{ id: string }>(`SELECT id FROM messages WHERE run_id = $1 AND status = ANY($2)`, [runId, statusesBefore('CANCELED')]);
-  for (const { id } of rows) await recordStatus(q, id, { status: 'CANCELED', source: 'homing', detail: { reason: 'run canceled' } });
+/**
+ * A canceled run's messages: those not sent yet become CANCELED; those already
+ * sent keep their status (and their outcomes) and get a run-canceled timeline
+ * entry, once however often the run is closed.
+ */
+export async function cancelRunMessages(q: Queryable, runId: string): Promise<void> {
+  const { rows } = await q.query<{ id: string; status: MessageStatus }>(`SELECT id, status FROM messages WHERE run_id = $1 AND status <> ALL($2)`, [runId, ['UNDELIVERABLE', 'CANCELED']]);
+  const detail = { reason: 'run canceled' };
+  for (const { id, status } of rows) {
+    if (statusesBefore('CANCELED').includes(status)) await recordStatus(q, id, { status: 'CANCELED', source: 'homing', detail });
+    else await q.query(`INSERT INTO message_events (message_id, kind, source, detail, dedupe_key) VALUES ($1, 'run-canceled', 'homing', $2, 'run-canceled') ON CONFLICT DO NOTHING`, [id, detail]);
+  }
 }
 
 export async function timeline(q: Queryable, id: string): Promise<TimelineEntry[]> {

@@ -108,7 +108,7 @@ export function automationsRouter(deps: AutomationsRouterDeps): express.Router {
   });
   routes.add(
     router,
-    { method: 'post', path: '/api/runs/:id/cancel', tag: 'runs', summary: 'Cancel a run: it sends nothing more, its waiting messages become CANCELED', response: s.run, errors: { 404: 'no such run', 409: 'the run has ended' } },
+    { method: 'post', path: '/api/runs/:id/cancel', tag: 'runs', summary: 'Cancel a run: it sends nothing more, messages not sent yet become CANCELED; sent ones keep their status', response: s.run, errors: { 404: 'no such run', 409: 'the run has ended' } },
     async ({ params }) => {
       const run = await runOr404(params.id!);
       if (!(await deps.runs.cancel(run.id))) throw new HttpError(409, `run "${run.id}" has ended (${run.status}); nothing to cancel`);

@@ -1,14 +1,17 @@
-/** Message statuses. Engagement only moves forward; UNDELIVERABLE and CANCELED end a message that was not engaged with. */
+/** Message statuses. Engagement only moves forward; UNDELIVERABLE ends a message not engaged with, CANCELED one not sent. */
 export const MESSAGE_STATUSES = ['ENQUEUED', 'SENT', 'DELIVERED', 'OPENED', 'CLICKED', 'UNDELIVERABLE', 'CANCELED'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 const PROGRESS: MessageStatus[] = ['ENQUEUED', 'SENT', 'DELIVERED', 'OPENED', 'CLICKED'];
 
-/** The statuses a message may be in for `to` to replace them: a late `delivered` after `opened` changes nothing. */
+/**
+ * The statuses a message may be in for `to` to replace them: a late `delivered` after `opened` changes nothing.
+ * A bounce may still end a sent message; a cancel only one not sent yet (what was sent stays sent).
+ */
 export function statusesBefore(to: MessageStatus): MessageStatus[] {
   const rank = PROGRESS.indexOf(to);
   if (rank >= 0) return PROGRESS.slice(0, rank);
-  return ['ENQUEUED', 'SENT', 'DELIVERED'];
+  return to === 'CANCELED' ? ['ENQUEUED'] : ['ENQUEUED', 'SENT', 'DELIVERED'];
 }
 
 /** `invalid-address`: the profile's address is not exactly one valid email address or E.164 number. */

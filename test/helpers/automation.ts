@@ -1,4 +1,5 @@
-import type { TestHoming } from './homing';
+import { API_KEY, basic, post, startHoming, type TestHoming } from './homing';
+import { startSegmentSink, type SegmentSink } from './segment-sink';
 import type { TwilioSink } from './twilio-sink';
 
 /** An email and an SMS template, as most automation tests use them (`data.plan` is optional). */
@@ -26,8 +27,10 @@ export async function publishTemplates(homing: TestHoming, templates: Array<Reco
   }
 }
 
+type MappingInput = { id: string; trigger: Record<string, unknown>; automation: string; params: Record<string, unknown>; cancelOn?: string[] };
+
 /** Creates a published mapping through the management API; answers it as stored. */
-export async function publishMapping(homing: TestHoming, mapping: { id: string; trigger: Record<string, unknown>; automation: string; params: Record<string, unknown>; cancelOn?: string[] }) {
+export async function publishMapping(homing: TestHoming, mapping: MappingInput) {
   const res = await homing.admin('/api/mappings', { method: 'POST', body: { name: mapping.id, status: 'published', ...mapping } });
   if (res.status !== 201) throw new Error(`mapping ${mapping.id}: ${JSON.stringify(res.body)}`);
   return res.body as Record<string, any>;
@@ -41,3 +44,18 @@ export const twilioEnv = (twilio: TwilioSink) => ({
   TWILIO_AUTH_TOKEN: twilio.authToken,
   TWILIO_FROM: '+15005550006',
 });
+
+/** Ingests one event through /segment. */
+export type ReportingSend = (body: Record<string, unknown>) => ReturnType<typeof post>;
+
+/**
+ * A Homing that reports outcomes to a Segment sink of its own, with the
+ * shared templates and one published mapping.
+ */
+export async function startReportingHoming(writeKey: string, mapping: MappingInput): Promise<{ homing: TestHoming; segment: SegmentSink; send: ReportingSend }> {
+  const segment = await startSegmentSink(writeKey);
+  const homing = await startHoming({ env: { SEGMENT_WRITE_KEY: writeKey, SEGMENT_API_HOST: segment.url } });
+  await publishTemplates(homing);
+  await publishMapping(homing, mapping);
+  return { homing, segment, send: (body) => post(`${homing.url}/segment`, JSON.stringify(body), { authorization: basic(API_KEY) }) };
+}

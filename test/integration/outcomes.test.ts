@@ -1,25 +1,21 @@
-import { API_KEY, basic, eventually, post, startHoming, type TestHoming } from '../helpers/homing';
-import { publishMapping, publishTemplates } from '../helpers/automation';
-import { startSegmentSink, type SegmentEvent, type SegmentSink } from '../helpers/segment-sink';
+import { eventually, type TestHoming } from '../helpers/homing';
+import { startReportingHoming, type ReportingSend } from '../helpers/automation';
+import type { SegmentEvent, SegmentSink } from '../helpers/segment-sink';
 import { VERSION } from '../../src/version';
 
 /** Message outcomes reported back to Segment (a local sink speaking its batch API) through the official client. */
 const WRITE_KEY = 'outcomes-write-key';
 let homing: TestHoming;
 let segment: SegmentSink;
-
-const send = (body: Record<string, unknown>) => post(`${homing.url}/segment`, JSON.stringify(body), { authorization: basic(API_KEY) });
+let send: ReportingSend;
 
 beforeAll(async () => {
-  segment = await startSegmentSink(WRITE_KEY);
-  homing = await startHoming({ env: { SEGMENT_WRITE_KEY: WRITE_KEY, SEGMENT_API_HOST: segment.url } });
-  await publishTemplates(homing);
-  await publishMapping(homing, {
+  ({ homing, segment, send } = await startReportingHoming(WRITE_KEY, {
     id: 'escalate',
     trigger: { type: 'track', event: 'Cart Abandoned' },
     automation: 'email-then-sms',
     params: { emailTemplate: 'welcome', smsTemplate: 'nudge', wait: '2s', smsWait: '2s' },
-  });
+  }));
 }, 120_000);
 afterAll(async () => {
   await homing?.stop();

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { ConfigError, loadConfig, loadSecrets, type Config } from '../../src/config';
 
 const SECRETS = { HOMING_API_KEY: 'api-key', HOMING_ADMIN_TOKEN: 'admin-token', TRACKING_SECRET: 'tracking-secret' };
+const PEM_CERT = '-----BEGIN CERTIFICATE-----\nMIIBclient\n-----END CERTIFICATE-----';
+const PEM_KEY = '-----BEGIN PRIVATE KEY-----\nMIGHkey\n-----END PRIVATE KEY-----';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -90,8 +92,11 @@ describe('defaults', () => {
       TEMPORAL_NAMESPACE: 'prod',
       TEMPORAL_TASK_QUEUE: 'homing-prod',
       TEMPORAL_API_KEY: 'tk',
-      TEMPORAL_TLS_CERT: '/etc/tls/client.pem',
-      TEMPORAL_TLS_KEY: '/etc/tls/client.key',
+      TEMPORAL_TLS: 'true',
+      TEMPORAL_TLS_CA: PEM_CERT,
+      TEMPORAL_TLS_SERVER_NAME: 'temporal.example',
+      TEMPORAL_TLS_CERT: PEM_CERT,
+      TEMPORAL_TLS_KEY: PEM_KEY,
       HOMING_API_KEY: 'k1',
       HOMING_ADMIN_TOKEN: 'adm',
       TRACKING_SECRET: 'trk',
@@ -116,7 +121,7 @@ describe('defaults', () => {
         namespace: 'prod',
         taskQueue: 'homing-prod',
         apiKey: 'tk',
-        tls: { cert: '/etc/tls/client.pem', key: '/etc/tls/client.key' },
+        tls: { ca: PEM_CERT, serverName: 'temporal.example', cert: PEM_CERT, key: PEM_KEY },
       },
       apiKeys: ['k1'],
       adminToken: 'adm',
@@ -188,7 +193,7 @@ describe('invalid configuration', () => {
   });
 
   test('a TLS cert without its key, or a key without its cert', () => {
-    for (const env of [{ TEMPORAL_TLS_CERT: '/tls/c.pem' }, { TEMPORAL_TLS_KEY: '/tls/c.key' }]) {
+    for (const env of [{ TEMPORAL_TLS_CERT: PEM_CERT }, { TEMPORAL_TLS_KEY: PEM_KEY }]) {
       const problems = problemsOf({ ...SECRETS, ...env });
       expect(problems).toHaveLength(1);
       expect(problems[0]).toContain('TEMPORAL_TLS_CERT');
@@ -205,7 +210,7 @@ describe('invalid configuration', () => {
   });
 
   test('several provider problems at once: one line each', () => {
-    const problems = problemsOf({ ...SECRETS, EMAIL_PROVIDER: 'smtp', SMS_PROVIDER: 'twilio', TEMPORAL_TLS_CERT: '/tls/c.pem' });
+    const problems = problemsOf({ ...SECRETS, EMAIL_PROVIDER: 'smtp', SMS_PROVIDER: 'twilio', TEMPORAL_TLS_CERT: PEM_CERT });
     expect(problems).toHaveLength(5);
     expect(problems[0]).toMatch(/^SMTP_URL: /);
     expect(problems.filter((p) => p.startsWith('TWILIO_'))).toHaveLength(3);

@@ -12,10 +12,12 @@ describe('message status order', () => {
     expect(statusesBefore('DELIVERED')).not.toContain('OPENED');
   });
 
-  it('ends unengaged messages only: an opened message is never made UNDELIVERABLE or CANCELED', () => {
-    for (const end of ['UNDELIVERABLE', 'CANCELED'] as const) {
-      expect(statusesBefore(end)).toEqual(['ENQUEUED', 'SENT', 'DELIVERED']);
-    }
+  it('ends unengaged messages only: an opened message is never made UNDELIVERABLE', () => {
+    expect(statusesBefore('UNDELIVERABLE')).toEqual(['ENQUEUED', 'SENT', 'DELIVERED']);
+  });
+
+  it('cancels only what is not sent yet: a SENT or DELIVERED message stays so when its run is canceled', () => {
+    expect(statusesBefore('CANCELED')).toEqual(['ENQUEUED']);
   });
 });
 
