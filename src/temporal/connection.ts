@@ -30,12 +30,15 @@ export function describeTarget(cfg: TemporalConfig): string {
   return `${cfg.address} (TLS${extras.length ? `, ${extras.join(', ')}` : ''})`;
 }
 
+/** The ways a stream cut by the server shows in the SDK's message (which one depends on timing). */
+const CUT = /broken ?pipe|connection ?reset|ECONNRESET|connection closed/i;
+
 /** What to set when a connection failed the way a TLS misconfiguration does (the SDK's message names the symptom only). */
 function hint(cfg: TemporalConfig, message: string): string {
   const tls = cfg.tls;
-  if (!tls) return /broken ?pipe|connection ?reset|ECONNRESET/i.test(message) ? '; if the frontend requires TLS, set TEMPORAL_TLS=true' : '';
+  if (!tls) return CUT.test(message) ? '; if the frontend requires TLS, set TEMPORAL_TLS=true' : '';
   // Under TLS 1.3 a refused client certificate arrives after the handshake: as an alert, or as the stream cut.
-  if (/CertificateRequired|HandshakeFailure|broken ?pipe|connection ?reset/i.test(message) && !tls.cert) return '; if the frontend requires a client certificate (mTLS), set TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY';
+  if ((/CertificateRequired|HandshakeFailure/i.test(message) || CUT.test(message)) && !tls.cert) return '; if the frontend requires a client certificate (mTLS), set TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY';
   if (/NotValidForName/i.test(message)) return "; set TEMPORAL_TLS_SERVER_NAME to a name in the frontend's certificate";
   if (/UnknownIssuer|certificate/i.test(message) && !tls.ca) return "; if the frontend's certificate is from a private CA, set TEMPORAL_TLS_CA";
   return '';
