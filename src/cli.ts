@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import dotenv from 'dotenv';
 import { ConfigError, loadConfig, type Config } from './config';
-import { createLogger, type Logger } from './logger';
+import { createLogger, stdout, type Logger } from './logger';
 import { openDatabase, poolSizeFor, startApi, startInfrastructure, startWorker, type Stoppable } from './services';
 import { migrate } from './db/migrate';
 import { createPool } from './db/pool';
@@ -59,9 +59,8 @@ class Shutdown {
     this.stopping = true;
     this.log.info({ reason }, 'stopping');
     for (const part of [...this.parts].reverse()) await part.stop().catch((err: unknown) => this.log.warn({ err }, 'stop failed'));
-    // pino buffers its stdout writes: flush them first, so this is the last line.
-    await new Promise<void>((resolve) => this.log.flush(() => resolve()));
-    console.log('Homing stopped.');
+    // Through the log stream, so it is the last line.
+    stdout.write('Homing stopped.\n');
     process.exit(code);
   }
 }

@@ -12,6 +12,8 @@ export const DEFAULT_RECONNECT_BACKOFF: Backoff = { initialMs: 250, maxMs: 10_00
 
 /** While Postgres stays away, one warning per this many failed attempts (the first one always). */
 const LOG_EVERY_FAILURES = 20;
+/** TCP keepalive probes after this idle time: a connection lost without a reset (failover, NAT) is noticed in seconds, not the OS's 2 h. */
+const KEEPALIVE_MS = 10_000;
 /** A client that will not say goodbye is not waited for longer than this. */
 const END_TIMEOUT_MS = 2_000;
 
@@ -78,7 +80,7 @@ export class OutboxListener {
     let failures = 0;
     let listenedBefore = false;
     while (!this.stopped) {
-      const client = new Client({ connectionString: this.deps.databaseUrl, connectionTimeoutMillis: 10_000, keepAlive: true });
+      const client = new Client({ connectionString: this.deps.databaseUrl, connectionTimeoutMillis: 10_000, keepAlive: true, keepAliveInitialDelayMillis: KEEPALIVE_MS });
       this.client = client;
       // 'error' and 'end' both mean this connection is over; the loop decides what comes next.
       const over = new Promise<unknown>((resolve) => {
@@ -93,8 +95,9 @@ export class OutboxListener {
         await Promise.race([connecting, over.then((err) => Promise.reject(err ?? new Error('connection closed while connecting')))]);
         await client.query(this.deps.channels.map((c) => `LISTEN ${c}`).join('; '));
         if (failures > 0) log.info({ failedAttempts: failures }, 'outbox listener reconnected');
+        // Notifications sent while no listener was connected are lost: after an outage (or a first connect that took retries) look for the work.
+        if (listenedBefore || failures > 0) this.deps.onReconnect();
         failures = 0;
-        if (listenedBefore) this.deps.onReconnect();
         listenedBefore = true;
         firstAttemptDone();
         metrics.listenerConnected.set(1);

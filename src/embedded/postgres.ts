@@ -4,9 +4,10 @@ import { execFile } from 'node:child_process';
 import pino from 'pino';
 import { Client } from 'pg';
 import { loadSecrets } from '../config';
-import { freePort } from './ports';
+import { onFreePort } from './ports';
 import { commandLine, isAlive, spawnChild, stopChild, stopPid } from './processes';
 import { postgresRuntime, type PostgresRuntime } from './postgres-runtime';
+import { ensureDataDir } from './data-dir';
 import { supervise, type RunningChild } from './supervisor';
 import type { Logger } from '../logger';
 
@@ -39,8 +40,9 @@ async function stopOrphan(cluster: string, log: Logger): Promise<void> {
   } catch {
     return;
   }
+  // Only a postmaster of this cluster (its argv names it after -D): after a reboot the pid may be anyone's.
   const argv = commandLine(pid);
-  if (!pid || !isAlive(pid) || (argv && !argv.some((a) => a.endsWith('postgres')))) return;
+  if (!pid || !isAlive(pid) || !argv?.some((a, i) => argv[i - 1] === '-D' && path.resolve(a) === cluster)) return;
   log.warn({ child: 'postgres', pid }, 'stopped an orphan of this data dir');
   // SIGINT is PostgreSQL's fast shutdown: it disconnects clients and removes postmaster.pid.
   await stopPid(pid, 'SIGINT');
@@ -126,12 +128,15 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   const log = opts.log ?? pino({ level: 'silent' });
   const dataDir = path.resolve(opts.dataDir);
   const cluster = path.join(dataDir, 'postgres');
+  ensureDataDir(dataDir);
   const runtime = postgresRuntime(dataDir);
   const { postgresPassword } = loadSecrets(dataDir, ['postgresPassword']);
   await stopOrphan(cluster, log);
   if (!fs.existsSync(path.join(cluster, 'PG_VERSION'))) await initialise(runtime, cluster, postgresPassword);
-  const port = await freePort(opts.preferredPort ?? 0);
-  const server = await supervise({ name: 'postgres', log, start: () => postmaster(runtime, cluster, port, opts.flags ?? [], log) });
+  const { port, server } = await onFreePort(opts.preferredPort ?? 0, async (port) => ({
+    port,
+    server: await supervise({ name: 'postgres', log, start: () => postmaster(runtime, cluster, port, opts.flags ?? [], log) }),
+  }));
   const database = opts.database ?? 'homing';
   try {
     await prepareDatabase(port, postgresPassword, database, log);

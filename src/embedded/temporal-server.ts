@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import pino from 'pino';
-import { freePort } from './ports';
+import { freePort, onFreePort } from './ports';
 import { findProcesses, spawnChild, stopChild, stopPid } from './processes';
 import { supervise, type RunningChild } from './supervisor';
 import type { Logger } from '../logger';
@@ -94,8 +94,10 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServerH
   const dbFile = path.resolve(opts.dbFile);
   fs.mkdirSync(path.dirname(dbFile), { recursive: true });
   await stopOrphans(dbFile, log);
-  const port = await freePort(opts.preferredPort ?? 0);
-  const uiPort = opts.ui === false ? undefined : await freePort(opts.preferredUiPort ?? 0);
+  return onFreePort(opts.preferredPort ?? 0, async (port) => superviseDevServer(opts, log, dbFile, port, opts.ui === false ? undefined : await freePort(opts.preferredUiPort ?? 0)));
+}
+
+async function superviseDevServer(opts: DevServerOptions, log: Logger, dbFile: string, port: number, uiPort: number | undefined): Promise<DevServerHandle> {
   const args = [
     'server', 'start-dev',
     '--ip', '127.0.0.1',

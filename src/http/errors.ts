@@ -26,9 +26,9 @@ const postgresRefusals = new client.Counter({
   registers: [registry],
 });
 
-/** Postgres refused a value (class 22, data exception: U+0000 in text, a number out of range, an invalid literal…). */
+/** Postgres refused a value: class 22 (data exception: U+0000 in text, a number out of range…) or 54 (too large for an index row). */
 const isPostgresDataError = (err: unknown) =>
-  err instanceof DatabaseError && typeof err.code === 'string' && err.code.startsWith('22');
+  err instanceof DatabaseError && typeof err.code === 'string' && /^(22|54)/.test(err.code);
 
 /** Every error leaves as `{"error": "...", "details"?: ...}`; a 5xx never carries internals. */
 export function errorHandler(log: Logger): ErrorRequestHandler {

@@ -17,20 +17,35 @@ async function check(fn: () => Promise<unknown>): Promise<{ ok: boolean; error?:
   }
 }
 
-/** The backlogs an operator watches during an outage; left at their last value while Postgres is away. */
-async function refreshBacklog(pool: Pool): Promise<void> {
-  try {
-    const [queued, pending] = await Promise.all([queuedEventCount(pool), pendingOutcomeCount(pool)]);
-    metrics.queuedEvents.set(queued);
-    metrics.pendingOutcomes.set(pending);
-  } catch {
-    // /readyz says why; the scrape still answers.
-  }
+/** /metrics is open to anyone: the backlog counts cost Postgres at most this often. */
+const BACKLOG_REFRESH_MS = 10_000;
+
+/**
+ * The backlogs an operator watches during an outage, counted at most every
+ * BACKLOG_REFRESH_MS with one count in flight; left at their last value while
+ * Postgres is away (/readyz says why).
+ */
+function backlogRefresher(pool: Pool): () => Promise<void> {
+  let last = 0;
+  let running: Promise<void> | undefined;
+  return () => {
+    if (running || Date.now() - last < BACKLOG_REFRESH_MS) return running ?? Promise.resolve();
+    last = Date.now();
+    running = Promise.all([queuedEventCount(pool), pendingOutcomeCount(pool)])
+      .then(([queued, pending]) => {
+        metrics.queuedEvents.set(queued);
+        metrics.pendingOutcomes.set(pending);
+      })
+      .catch(() => undefined)
+      .finally(() => (running = undefined));
+    return running;
+  };
 }
 
 /** Liveness, readiness (Postgres and Temporal), Prometheus metrics and the OpenAPI document. */
 export function healthRouter(deps: { pool: Pool; temporal: Client; namespace: string; routes: RouteRegistry; version: string }): express.Router {
   const router = express.Router();
+  const refreshBacklog = backlogRefresher(deps.pool);
   router.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
@@ -48,7 +63,7 @@ export function healthRouter(deps: { pool: Pool; temporal: Client; namespace: st
     res.status(ok ? 200 : 503).json({ ok, postgres, temporal });
   });
   router.get('/metrics', async (_req, res) => {
-    await refreshBacklog(deps.pool);
+    await refreshBacklog();
     res.type(registry.contentType).send(await registry.metrics());
   });
   router.get('/openapi.json', (_req, res) => {

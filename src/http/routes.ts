@@ -2,6 +2,7 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { jsonProblem, pgText } from '../db/pg-bounds';
 import { HttpError } from './errors';
+import { MAX_ID_CHARS } from '../segment/schemas';
 
 /** Who may call a route: the alternatives of its `security` requirement, by scheme name. */
 export const SECURITY_SCHEMES = {
@@ -69,7 +70,8 @@ export const errorResponses = (errors: Record<number, string>) =>
 
 const pathParamNames = (path: string) => [...path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
 /** A path parameter unless the route says otherwise: ids are looked up in Postgres. */
-const storableParam = pgText().min(1);
+// Ids are index keys: past ingest's limit Postgres refuses them (index row size), so refuse them here first.
+const storableParam = pgText().min(1).max(MAX_ID_CHARS);
 
 /**
  * Every route's declaration: the same zod schemas validate the request and

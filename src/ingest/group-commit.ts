@@ -63,7 +63,7 @@ export class GroupCommit<T, R> {
         for (const p of group) p.reject(err);
         return;
       }
-      // In arrival order, so a request written alone still precedes those that came after it.
+      // One at a time in arrival order: order holds within the failed group (other writers' groups may commit meanwhile).
       for (const p of group) await this.flush([p]);
     }
   }

@@ -26,9 +26,10 @@ function pem(name: string, value: string): { pem: string } | { problem: string }
   try {
     contents = fs.readFileSync(value, 'utf8');
   } catch (err) {
-    return { problem: `${name}: neither PEM contents nor a readable file: ${(err as Error).message}` };
+    // The value may be a secret in another encoding (a base64 key): never repeat it.
+    return { problem: `${name}: neither PEM contents (-----BEGIN ...) nor the path of a readable file (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})` };
   }
-  return contents.includes('-----BEGIN ') ? { pem: contents } : { problem: `${name}: ${value} holds no PEM block (-----BEGIN ...)` };
+  return contents.includes('-----BEGIN ') ? { pem: contents } : { problem: `${name}: the file it names holds no PEM block (-----BEGIN ...)` };
 }
 
 /**

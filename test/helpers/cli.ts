@@ -25,7 +25,7 @@ export class CliProcess {
   /** Waits for the banner (failing if the process exits first) and reads it. */
   async banner(): Promise<Banner> {
     await eventually(async () => this.output.includes('Press Ctrl-C to stop.') || this.child.exitCode !== null, 120_000, 'homing start banner');
-    expect(this.child.exitCode).toBeNull();
+    if (this.child.exitCode !== null) throw new Error(`homing start exited with code ${this.child.exitCode}:\n${this.output.slice(-3000)}`);
     const field = (label: string) => new RegExp(`${label}\\s+(\\S+)`).exec(this.output)?.[1] ?? '';
     return { url: field('Tracking API host \\(Segment libraries\' "host"\\)'), apiKey: field('write key\\)'), adminToken: field('management API\\)') };
   }

@@ -9,7 +9,7 @@ import { createLogger } from '../../src/logger';
 import { createPool } from '../../src/db/pool';
 import { startApi } from '../../src/services';
 import { errorHandler } from '../../src/http/errors';
-import { ADMIN_TOKEN, API_KEY, OLD_API_KEY, basic, post, startHoming, startOwnApi, type TestHoming } from '../helpers/homing';
+import { ADMIN_TOKEN, API_KEY, OLD_API_KEY, basic, eventually, post, startHoming, startOwnApi, type TestHoming } from '../helpers/homing';
 import { tempDir } from '../helpers/servers';
 
 let homing: TestHoming;
@@ -213,8 +213,11 @@ describe('overload', () => {
       const slow = http.request(`${url}/segment`, { method: 'POST', headers: { authorization: basic(API_KEY), 'content-type': 'application/json' } });
       const slowResponse = new Promise<http.IncomingMessage>((resolve) => slow.on('response', resolve));
       slow.write('[');
-      await new Promise((r) => setTimeout(r, 100));
-      const shed = await post(`${url}/segment`, JSON.stringify(identify('overload-2')), auth);
+      // Once the slow request holds the slot (no fixed sleep: the machine may be loaded).
+      const shed = await eventually(async () => {
+        const res = await post(`${url}/segment`, JSON.stringify(identify('overload-2')), auth);
+        return res.status === 429 ? res : undefined;
+      }, 10_000, 'a 429 while the slot is held');
       expectJsonError(shed, 429, /too many requests/);
       expect(shed.headers.get('retry-after')).toBe('1');
       slow.end(`${JSON.stringify(identify('overload-1'))}]`);
@@ -249,6 +252,14 @@ describe('management API: input Postgres cannot store or compare → 400, never 
 
   it.each(['profiles', 'templates', 'mappings', 'runs', 'messages', 'groups'])('%%00 in a /api/%s id', async (kind) => {
     expectJsonError(await homing.admin(`/api/${kind}/a%00b`), 400, /invalid request/);
+  });
+
+  it('ids too long for an index: 400 naming the limit, on reads and writes', async () => {
+    // Random, so Postgres cannot compress it under the btree limit.
+    const long = crypto.randomBytes(3_000).toString('hex');
+    expectJsonError(await homing.admin(`/api/profiles/${long}`, { method: 'POST', body: { traits: { a: 1 } } }), 400, /512/);
+    expectJsonError(await homing.admin(`/api/profiles/${long}`, { method: 'PUT', body: { traits: { a: 1 } } }), 400, /512/);
+    expectJsonError(await homing.admin(`/api/groups/${long}`), 400, /512/);
   });
 
   it('NUL and lone surrogates in path ids of writes and in filter values', async () => {

@@ -54,3 +54,36 @@ it('waits exponentially longer between attempts, up to the cap, with jitter in t
   expect([0, 1, 2, 3, 4, 5, 6, 50].map((n) => reconnectDelay(backoff, n, () => 1))).toEqual([250, 500, 1_000, 2_000, 4_000, 8_000, 10_000, 10_000]);
   expect([0, 1, 6, 50].map((n) => reconnectDelay(backoff, n, () => 0))).toEqual([125, 250, 5_000, 5_000]);
 });
+
+it('a first connection that took retries looks for work queued meanwhile, as a reconnect does', async () => {
+  // Hangs up on the first two connections, then passes them through to the suite's Postgres.
+  const target = new URL(process.env.HOMING_TEST_DATABASE_URL!);
+  let connections = 0;
+  const proxy = net.createServer((socket) => {
+    if (++connections <= 2) return void socket.destroy();
+    const upstream = net.connect(Number(target.port), target.hostname);
+    socket.pipe(upstream).pipe(socket);
+    socket.on('error', () => upstream.destroy());
+    upstream.on('error', () => socket.destroy());
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const url = new URL(target);
+  url.port = String((proxy.address() as net.AddressInfo).port);
+  let reconnects = 0;
+  const listener = new OutboxListener({
+    databaseUrl: url.toString(),
+    channels: ['homing_outbox'],
+    onNotification: () => undefined,
+    onReconnect: () => void reconnects++,
+    log: recordingLogger().log,
+    backoff: { initialMs: 1, maxMs: 4 },
+  });
+  try {
+    await listener.start();
+    await eventually(async () => reconnects === 1, 10_000, 'a look for queued work after the first connect');
+    expect(connections).toBe(3);
+  } finally {
+    await listener.stop();
+    proxy.close();
+  }
+});

@@ -60,9 +60,16 @@ describe('Temporal TLS', () => {
     });
     expect(problems).toHaveLength(3);
     expect(problems[0]).toMatch(/^TEMPORAL_TLS: must be true or false/);
-    expect(problems[1]).toMatch(/^TEMPORAL_TLS_CA: neither PEM contents nor a readable file: .*missing\.pem/);
-    expect(problems[2]).toMatch(/^TEMPORAL_TLS_CERT: .*not-pem\.txt holds no PEM block/);
+    expect(problems[1]).toBe('TEMPORAL_TLS_CA: neither PEM contents (-----BEGIN ...) nor the path of a readable file (ENOENT)');
+    expect(problems[2]).toBe('TEMPORAL_TLS_CERT: the file it names holds no PEM block (-----BEGIN ...)');
     for (const p of problems) expect(p).not.toContain('\n');
+  });
+
+  test('a key that is neither PEM nor a file (e.g. base64 of a PEM) is never repeated in the error', () => {
+    const secret = Buffer.from(KEY).toString('base64');
+    const problems = problemsOf({ ...SECRETS, ...ADDRESS, TEMPORAL_TLS_CERT: CERT, TEMPORAL_TLS_KEY: secret });
+    expect(problems).toEqual(['TEMPORAL_TLS_KEY: neither PEM contents (-----BEGIN ...) nor the path of a readable file (ENOENT)']);
+    expect(problems.join()).not.toContain(secret.slice(0, 12));
   });
 
   test('TEMPORAL_TLS=false with TLS settings is a contradiction', () => {
