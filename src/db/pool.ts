@@ -1,4 +1,4 @@
-import { Pool } from 'pg';
+import { DatabaseError, Pool } from 'pg';
 
 export type { Pool, PoolClient } from 'pg';
 
@@ -38,6 +38,15 @@ export function isUnavailable(err: unknown): boolean {
     if (/^(08|53|57P)/.test(e.code)) return true;
   }
   return /timeout exceeded when trying to connect|Connection terminated/i.test(e?.message ?? '');
+}
+
+/**
+ * True for errors where Postgres refused a value for what it is: class 22
+ * (data exception: U+0000 in text, a number out of range…) or 54 (too large,
+ * e.g. for an index row). The request's fault, not the server's.
+ */
+export function isDataError(err: unknown): boolean {
+  return err instanceof DatabaseError && typeof err.code === 'string' && /^(22|54)/.test(err.code);
 }
 
 /**

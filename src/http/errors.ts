@@ -1,8 +1,7 @@
 import type { ErrorRequestHandler } from 'express';
-import { DatabaseError } from 'pg';
 import client from 'prom-client';
 import { z } from 'zod';
-import { isUnavailable } from '../db/pool';
+import { isDataError, isUnavailable } from '../db/pool';
 import { EventTooLargeError } from '../ingest/pipeline';
 import type { Logger } from '../logger';
 import { registry } from '../metrics';
@@ -26,10 +25,6 @@ const postgresRefusals = new client.Counter({
   registers: [registry],
 });
 
-/** Postgres refused a value: class 22 (data exception: U+0000 in text, a number out of range…) or 54 (too large for an index row). */
-const isPostgresDataError = (err: unknown) =>
-  err instanceof DatabaseError && typeof err.code === 'string' && /^(22|54)/.test(err.code);
-
 /** Every error leaves as `{"error": "...", "details"?: ...}`; a 5xx never carries internals. */
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
@@ -51,7 +46,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       // body-parser (malformed JSON, oversized body, unsupported charset or encoding) and undecodable URLs: all bad input
       status = err.status === 413 || err.status === 415 ? 400 : err.status;
       body = { error: err.type === 'entity.parse.failed' ? `malformed JSON: ${err.message}` : err.message };
-    } else if (isPostgresDataError(err)) {
+    } else if (isDataError(err)) {
       // A safety net: validation should have refused the value before it reached a query, so it is logged as a gap.
       status = 400;
       body = { error: `invalid request: ${err.message}` };

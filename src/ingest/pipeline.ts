@@ -3,7 +3,7 @@ import { storeEvents } from '../db/events';
 import { toLogEntry, type EventStatus, type LogEntry } from './entries';
 import { GroupCommit } from './group-commit';
 import { metrics } from '../metrics';
-import { isUnavailable } from '../db/pool';
+import { isDataError, isUnavailable } from '../db/pool';
 
 export const MAX_EVENT_BYTES = 32 * 1024;
 
@@ -29,9 +29,6 @@ export class UnstorableEventsError extends Error {
     super(`events could not be stored: ${reason}`);
   }
 }
-
-/** Postgres classes 22 (data exception) and 54 (program limit exceeded, e.g. an index row too large). */
-const isDataError = (err: unknown) => /^(22|54)/.test(String((err as { code?: unknown } | undefined)?.code ?? ''));
 
 /**
  * Ingest: validate, log once per messageId, and queue profile changes in the
