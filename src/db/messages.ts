@@ -103,9 +103,16 @@ export async function recordStatus(q: Queryable, id: string, c: StatusChange): P
   return { eventId: rows[0]!.event_id ?? undefined, advanced: rows[0]!.advanced };
 }
 
-/** A timeline entry that changes no status (e.g. a send retried after an ambiguous crash). */
-export async function addTimelineEntry(q: Queryable, id: string, kind: string, detail: Record<string, unknown>): Promise<void> {
-  await q.query(`INSERT INTO message_events (message_id, kind, source, detail, dedupe_key) VALUES ($1, $2, 'homing', $3, $2 || '-' || gen_random_uuid())`, [id, kind, detail]);
+/**
+ * A timeline entry that changes no status (e.g. a send retried after an
+ * ambiguous crash). With `once`, a second entry of this kind is not added.
+ */
+export async function addTimelineEntry(q: Queryable, id: string, kind: string, detail: Record<string, unknown>, opts: { once?: boolean } = {}): Promise<void> {
+  await q.query(
+    `INSERT INTO message_events (message_id, kind, source, detail, dedupe_key)
+     VALUES ($1, $2, 'homing', $3, CASE WHEN $4 THEN $2 ELSE $2 || '-' || gen_random_uuid() END) ON CONFLICT DO NOTHING`,
+    [id, kind, detail, opts.once ?? false],
+  );
 }
 
 /**
@@ -118,7 +125,7 @@ export async function cancelRunMessages(q: Queryable, runId: string): Promise<vo
   const detail = { reason: 'run canceled' };
   for (const { id, status } of rows) {
     if (statusesBefore('CANCELED').includes(status)) await recordStatus(q, id, { status: 'CANCELED', source: 'homing', detail });
-    else await q.query(`INSERT INTO message_events (message_id, kind, source, detail, dedupe_key) VALUES ($1, 'run-canceled', 'homing', $2, 'run-canceled') ON CONFLICT DO NOTHING`, [id, detail]);
+    else await addTimelineEntry(q, id, 'run-canceled', detail, { once: true });
   }
 }
 

@@ -69,8 +69,11 @@ export const errorResponses = (errors: Record<number, string>) =>
   Object.fromEntries(Object.entries(errors).map(([code, description]) => [code, { description, content: json(errorBody) }]));
 
 const pathParamNames = (path: string) => [...path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
-/** A path parameter unless the route says otherwise: ids are looked up in Postgres. */
-// Ids are index keys: past ingest's limit Postgres refuses them (index row size), so refuse them here first.
+/**
+ * A path parameter unless the route says otherwise: ids are looked up in
+ * Postgres as index keys, so text it can store, no longer than ingest allows
+ * (past that an index row is too large).
+ */
 const storableParam = pgText().min(1).max(MAX_ID_CHARS);
 
 /**
