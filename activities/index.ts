@@ -56,7 +56,9 @@ export function createActivities(deps: ActivityDeps) {
     async sendMessage(req: SendRequest) {
       const ctx = Context.current();
       const maxAttempts = ctx.info.retryPolicy?.maximumAttempts ?? 0;
-      return sendMessage(deps.send, req, { last: maxAttempts > 0 && ctx.info.attempt >= maxAttempts, heartbeat: () => ctx.heartbeat() });
+      // A local activity cannot heartbeat: the SDK keeps its workflow task alive instead.
+      const heartbeat = ctx.info.isLocal ? () => undefined : () => ctx.heartbeat();
+      return sendMessage(deps.send, req, { last: maxAttempts > 0 && ctx.info.attempt >= maxAttempts, heartbeat });
     },
 
     /**

@@ -14,7 +14,18 @@ export class ConfigError extends Error {
 }
 
 const optional = z.string().optional();
-const POOL_SIZE_PROBLEM = 'must be a whole number of connections from 1 to 500';
+
+/**
+ * The sticky cache's default: each cached run costs the worker ~0.3 MiB, and
+ * a run evicted from it is replayed from its short history when it wakes, so
+ * 10,000 parked runs stay within a few hundred MiB. (The SDK's own default
+ * grows with the heap limit: 2,310 workflows, ~1 GiB, on a 4 GiB heap.)
+ */
+export const DEFAULT_WORKFLOW_CACHE_SIZE = 500;
+
+/** A whole number from `min` to `max`; `problem` names the unit, e.g. 'must be a whole number of connections from 1 to 500'. */
+const wholeNumber = (min: number, max: number, problem: string) =>
+  z.string().regex(/^\d+$/, problem).transform(Number).pipe(z.number().min(min, problem).max(max, problem));
 
 const url = (what: string) =>
   z.string().refine((v) => URL.canParse(v), { message: `must be a URL (${what})` });
@@ -29,12 +40,11 @@ const envSchema = z.object({
   HOST: optional,
   HOMING_DATA_DIR: z.string().default('./.homing'),
   DATABASE_URL: url('postgres://user:pass@host:5432/db').optional(),
-  DATABASE_POOL_SIZE: z
-    .string()
-    .regex(/^\d+$/, POOL_SIZE_PROBLEM)
-    .transform(Number)
-    .pipe(z.number().min(1, POOL_SIZE_PROBLEM).max(500, POOL_SIZE_PROBLEM))
-    .optional(),
+  DATABASE_POOL_SIZE: wholeNumber(1, 500, 'must be a whole number of connections from 1 to 500').optional(),
+  // The SDK needs at least 2 when caching at all; 0 turns the cache off.
+  HOMING_WORKFLOW_CACHE_SIZE: wholeNumber(0, 100_000, 'must be 0 or a whole number of workflows from 2 to 100000')
+    .refine((n) => n !== 1, 'must be 0 or a whole number of workflows from 2 to 100000')
+    .default(DEFAULT_WORKFLOW_CACHE_SIZE),
   TEMPORAL_ADDRESS: optional,
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('homing'),
@@ -101,6 +111,8 @@ export interface Config {
   databaseUrl?: string;
   /** Connections in this process's pool; unset: the default of its kind (services.ts DEFAULT_POOL_SIZES). */
   databasePoolSize?: number;
+  /** Workflows a worker keeps in memory between their tasks (the SDK's maxCachedWorkflows). */
+  workflowCacheSize: number;
   temporal: {
     /** Unset: run the embedded Temporal dev server. */
     address?: string;
@@ -205,6 +217,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     databaseUrl: env.DATABASE_URL,
     databasePoolSize: env.DATABASE_POOL_SIZE,
+    workflowCacheSize: env.HOMING_WORKFLOW_CACHE_SIZE,
     temporal: {
       address: env.TEMPORAL_ADDRESS,
       namespace: env.TEMPORAL_NAMESPACE,

@@ -35,6 +35,12 @@ export const metrics = {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
     registers: [registry],
   }),
+  runStarts: new client.Counter({
+    name: 'homing_run_starts_total',
+    help: 'Automation runs started in Temporal, by whether the first workflow task came straight back to this worker (eager start)',
+    labelNames: ['eager'] as const,
+    registers: [registry],
+  }),
   listenerConnected: new client.Gauge({
     name: 'homing_outbox_listener_connected',
     help: '1 while the outbox listener holds its LISTEN connection to Postgres',

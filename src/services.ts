@@ -16,6 +16,7 @@ import { createProviders, type Providers } from './messaging/providers';
 import type { ActivityDeps } from '../activities';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 import { ShardWakeups } from './ingest/shard-wakeups';
+import { Client } from '@temporalio/client';
 import { connectWorker, lazyClient } from './temporal/connection';
 import { createWorker } from './temporal/worker';
 import { installTemporalLogging } from './temporal/runtime';
@@ -155,9 +156,10 @@ export async function startWorker(deps: ServiceDeps & { workflowBundlePath?: str
   const temporalConfig = { ...config.temporal, address: deps.temporalAddress };
   installTemporalLogging(log);
   const connection = await connectWorker(temporalConfig);
-  const temporal = lazyClient(temporalConfig);
+  // The worker's own connection: runs started through it can be started eagerly on this worker.
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
   await ensureSearchAttributes(temporal, { namespace: config.temporal.namespace, address: deps.temporalAddress, log });
-  const runs = new RunControl({ pool, temporal, taskQueue: config.temporal.taskQueue, log });
+  const runs = new RunControl({ pool, temporal, taskQueue: config.temporal.taskQueue, log, eagerStart: true });
   const activities = activityDeps(config, pool, runs);
   const { wakeups, providers } = activities;
   const worker = await createWorker({
@@ -166,6 +168,7 @@ export async function startWorker(deps: ServiceDeps & { workflowBundlePath?: str
     taskQueue: config.temporal.taskQueue,
     workflowBundlePath: deps.workflowBundlePath,
     activities,
+    maxCachedWorkflows: config.workflowCacheSize,
   });
   const running = worker.run().catch((err: unknown) => {
     log.error({ err }, 'Temporal worker stopped');
@@ -188,7 +191,6 @@ export async function startWorker(deps: ServiceDeps & { workflowBundlePath?: str
       await running;
       await providers.close();
       await connection.close().catch(() => undefined);
-      await temporal.connection.close().catch(() => undefined);
     },
   };
 }

@@ -15,13 +15,13 @@ export interface EmailThenSmsResult {
  */
 export async function emailThenSms(input: RunInput<EmailThenSmsParams>): Promise<EmailThenSmsResult> {
   const engagement = trackEngagement();
-  const { params, templates, runId } = input;
+  const { params, templates } = input;
   return runAutomation(input, async () => {
-    const email = await deliver(runId, 'email', 'email', templates.emailTemplate!, params.contactWait);
+    const email = await deliver(input, 'email', 'email', templates.emailTemplate!, params.contactWait);
     if (email.status === 'sent' && (await engagement.waitFor(email.messageId, ['opened', 'clicked'], params.wait))) {
       return { opened: true, engagedBy: 'email' as const };
     }
-    const sms = await deliver(runId, 'sms', 'sms', templates.smsTemplate!, params.contactWait);
+    const sms = await deliver(input, 'sms', 'sms', templates.smsTemplate!, params.contactWait);
     if (sms.status === 'sent' && (await engagement.waitFor(sms.messageId, ['clicked'], params.smsWait))) {
       return { opened: true, engagedBy: 'sms' as const };
     }

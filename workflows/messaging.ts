@@ -5,6 +5,7 @@ import {
   condition,
   isCancellation,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
 } from '@temporalio/workflow';
@@ -14,17 +15,38 @@ import type { Activities } from '../activities';
 import { engagementSignal } from './signals';
 import type { Channel, Engagement, RunInput, SendOutcome, TemplateRef } from './types';
 
-const { sendMessage } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  // The send heartbeats while the provider works, so a worker that died mid-send is noticed quickly.
-  heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 20 },
-});
+const SEND_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 20 };
+const CLOSE_RETRY = { initialInterval: '1 second', maximumInterval: '1 minute' };
 
-const { closeRun } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+// Runs started without `localActivities` in their input (by earlier builds) replay these.
+const remote = {
+  sendMessage: proxyActivities<Activities>({
+    startToCloseTimeout: '2 minutes',
+    // The send heartbeats while the provider works, so a worker that died mid-send is noticed quickly.
+    heartbeatTimeout: '10 seconds',
+    retry: SEND_RETRY,
+  }).sendMessage,
+  closeRun: proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: CLOSE_RETRY }).closeRun,
+};
+
+/**
+ * Sends and closes run inside the workflow task as local activities: no
+ * activity task to schedule, match, start and complete, and a run parks after
+ * one workflow task. A worker that dies mid-send lets the workflow task time
+ * out (10 s) and another worker runs the send again, which the message row
+ * makes safe (see messaging/send.ts), as an activity's retry would.
+ */
+const local = {
+  sendMessage: proxyLocalActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: SEND_RETRY }).sendMessage,
+  closeRun: proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: CLOSE_RETRY }).closeRun,
+};
+
+/**
+ * Which kind a run uses is fixed by its input, so each run's history stays
+ * consistent across deploys (a patched() marker would also upsert a search
+ * attribute on every run, one more visibility write each).
+ */
+const activitiesOf = (input: RunInput<unknown>) => (input.localActivities ? local : remote);
 
 /**
  * Records every engagement signal from the start of the run, so an open that
@@ -48,19 +70,19 @@ export function trackEngagement() {
  * guarantee that the identify with the address arrives first). A send is never
  * interrupted by cancellation halfway: the run stops at its next wait.
  */
-export async function deliver(runId: string, step: string, channel: Channel, template: TemplateRef, contactWait: Duration): Promise<SendOutcome> {
+export async function deliver(input: RunInput<unknown>, step: string, channel: Channel, template: TemplateRef, contactWait: Duration): Promise<SendOutcome> {
   const deadline = Date.now() + msToNumber(contactWait);
   for (let pause = 5_000; ; pause = Math.min(pause * 2, 60_000)) {
     const finalContactCheck = Date.now() >= deadline;
     try {
-      const outcome = await CancellationScope.nonCancellable(() => sendMessage({ runId, step, channel, template, finalContactCheck }));
+      const outcome = await CancellationScope.nonCancellable(() => activitiesOf(input).sendMessage({ runId: input.runId, step, channel, template, finalContactCheck }));
       if (outcome.status !== 'no-contact') return outcome;
     } catch (err) {
       // A non-retryable failure (a template that does not render, a provider's 4xx): the
       // activity has marked the message UNDELIVERABLE; the automation goes on without it.
-      if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable) {
-        return { status: 'undeliverable', reason: err.cause.type ?? 'failed' };
-      }
+      // (An activity's failure arrives wrapped in an ActivityFailure, a local activity's as it was thrown.)
+      const cause = err instanceof ActivityFailure ? err.cause : err;
+      if (cause instanceof ApplicationFailure && cause.nonRetryable) return { status: 'undeliverable', reason: cause.type ?? 'failed' };
       throw err;
     }
     await sleep(Math.min(pause, Math.max(deadline - Date.now(), 0)));
@@ -71,11 +93,11 @@ export async function deliver(runId: string, step: string, channel: Channel, tem
 export async function runAutomation<P, R>(input: RunInput<P>, body: () => Promise<R>): Promise<R> {
   try {
     const result = await body();
-    await closeRun({ runId: input.runId, status: 'completed', result });
+    await activitiesOf(input).closeRun({ runId: input.runId, status: 'completed', result });
     return result;
   } catch (err) {
     const status = isCancellation(err) ? 'canceled' : 'failed';
-    await CancellationScope.nonCancellable(() => closeRun({ runId: input.runId, status, error: String((err as Error).message ?? err) }));
+    await CancellationScope.nonCancellable(() => activitiesOf(input).closeRun({ runId: input.runId, status, error: String((err as Error).message ?? err) }));
     throw err;
   }
 }

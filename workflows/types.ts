@@ -16,6 +16,11 @@ export interface RunInput<P> {
   params: P;
   /** Template parameters resolved to published versions, keyed by parameter name. */
   templates: Record<string, TemplateRef>;
+  /**
+   * Sends and closes run as local activities (set by every start since they
+   * became so); absent in runs started earlier, which keep their activity tasks.
+   */
+  localActivities?: boolean;
 }
 
 export interface SendRequest {

@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import { getRun, markStarted, requestRunCancel, unfinishedRuns } from '../db/runs';
 import { pendingSignals, signalDelivered } from '../db/messages';
 import type { Logger } from '../logger';
+import { metrics } from '../metrics';
 import { runSearchAttributes } from '../temporal/search-attributes';
 import { engagementSignal } from '../../workflows/signals';
 import type { Engagement } from '../../workflows/types';
@@ -14,6 +15,12 @@ export interface RunControlDeps {
   temporal: Client;
   taskQueue: string;
   log: Logger;
+  /**
+   * Ask Temporal to hand a run's first workflow task straight back to this
+   * process's worker (eager start), skipping the task queue; only when
+   * `temporal` shares that worker's NativeConnection.
+   */
+  eagerStart?: boolean;
 }
 
 const MAX_CALLS_IN_FLIGHT = 32;
@@ -52,13 +59,15 @@ export class RunControl {
     const automation = findAutomation(run.automation);
     if (!automation) throw new Error(`run ${id}: automation "${run.automation}" is not in this build's catalog`);
     try {
-      await this.deps.temporal.workflow.start(automation.workflowType, {
+      const handle = await this.deps.temporal.workflow.start(automation.workflowType, {
         workflowId: id,
         taskQueue: this.deps.taskQueue,
-        args: [run.input],
+        args: [{ ...run.input, localActivities: true }],
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         typedSearchAttributes: runSearchAttributes({ userId: run.user_id, mapping: run.mapping_id, automation: run.automation }),
+        requestEagerStart: this.deps.eagerStart,
       });
+      metrics.runStarts.inc({ eager: String(handle.eagerlyStarted) });
     } catch (err) {
       // Started before (this is a retry): one run per id, whatever happens.
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

@@ -123,9 +123,3 @@ export async function listEvents(pool: Pool, f: EventFilter): Promise<EventRow[]
   const sql = `SELECT * FROM events ${where} ORDER BY id DESC LIMIT $${params.length + 1}`;
   return (await pool.query<EventRow>(sql, [...params, f.limit])).rows;
 }
-
-/** The logged payload of an event, by messageId. */
-export async function eventPayload(q: Pick<Pool, 'query'>, messageId: string): Promise<Record<string, unknown> | undefined> {
-  const { rows } = await q.query<{ payload: Record<string, unknown> }>('SELECT payload FROM events WHERE message_id = $1 AND duplicate_of IS NULL', [messageId]);
-  return rows[0]?.payload;
-}

@@ -35,12 +35,3 @@ export async function getGroup(pool: Pool, groupId: string): Promise<GroupView |
   );
   return rows[0];
 }
-
-/** The traits of the group a user joined last (the `group` of a message sent to them), if any. */
-export async function latestGroupTraits(q: Queryable, userId: string): Promise<Traits | null> {
-  const { rows } = await q.query<{ traits: Traits }>(
-    `SELECT g.traits FROM group_members m JOIN groups g USING (group_id) WHERE m.user_id = $1 ORDER BY m.joined_at DESC LIMIT 1`,
-    [userId],
-  );
-  return rows[0]?.traits ?? null;
-}

@@ -38,15 +38,17 @@ export async function ensureMessage(
   q: Queryable,
   m: Pick<MessageRow, 'id' | 'run_id' | 'step' | 'user_id' | 'channel' | 'provider' | 'template_id' | 'template_version'>,
 ): Promise<MessageRow> {
-  await q.query(
+  const { rows } = await q.query<MessageRow>(
     `WITH created AS (
        INSERT INTO messages (id, run_id, step, user_id, channel, provider, template_id, template_version, status, status_times)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'ENQUEUED', jsonb_build_object('ENQUEUED', now()))
-       ON CONFLICT (id) DO NOTHING RETURNING id)
-     INSERT INTO message_events (message_id, kind, source, dedupe_key) SELECT id, 'ENQUEUED', 'homing', 'ENQUEUED' FROM created`,
+       ON CONFLICT (id) DO NOTHING RETURNING *),
+     logged AS (INSERT INTO message_events (message_id, kind, source, dedupe_key) SELECT id, 'ENQUEUED', 'homing', 'ENQUEUED' FROM created)
+     SELECT * FROM created UNION ALL SELECT * FROM messages WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM created)`,
     [m.id, m.run_id, m.step, m.user_id, m.channel, m.provider, m.template_id, m.template_version],
   );
-  return (await getMessageRow(q, m.id))!;
+  // A row another attempt committed after this statement's snapshot was taken is read again.
+  return rows[0] ?? (await getMessageRow(q, m.id))!;
 }
 
 export async function getMessageRow(q: Queryable, id: string): Promise<MessageRow | undefined> {

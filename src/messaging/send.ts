@@ -1,12 +1,10 @@
 import crypto from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from 'pg';
-import { eventPayload } from '../db/events';
 import { retryWhileUnavailable } from '../db/pool';
-import { latestGroupTraits } from '../db/groups';
 import { addTimelineEntry, ensureMessage, recordStatus, startSend } from '../db/messages';
-import { getProfile } from '../db/profiles';
 import { getRun } from '../db/runs';
+import { sendContext, type SendContext } from '../db/send-context';
 import { getTemplateVersion } from '../db/templates';
 import { contactOf } from '../ingest/traits';
 import type { SendOutcome, SendRequest } from '../../workflows/types';
@@ -47,9 +45,7 @@ async function whileHeartbeating<T>(work: Promise<T>, heartbeat: () => void): Pr
   }
 }
 
-async function templateContext(pool: Pool, userId: string, traits: Record<string, unknown>, triggerMessageId: string): Promise<TemplateContext> {
-  const [payload, group] = await Promise.all([eventPayload(pool, triggerMessageId), latestGroupTraits(pool, userId)]);
-  const event = payload ?? {};
+function templateContext(userId: string, { traits = {}, event = {}, group }: SendContext): TemplateContext {
   const data = (event.properties ?? event.traits ?? {}) as Record<string, unknown>;
   return { profile: { ...traits, userId }, data, group, event };
 }
@@ -81,8 +77,9 @@ export async function sendMessage(deps: SendDeps, req: SendRequest, attempt: Sen
   if (message.status === 'UNDELIVERABLE' || message.status === 'CANCELED') return { status: 'undeliverable', reason: message.reason ?? message.status };
   if (message.status !== 'ENQUEUED') return { status: 'sent', messageId: id };
 
-  const profile = await getProfile(pool, run.user_id);
-  const contact = contactOf(profile?.traits ?? {});
+  // The template is fetched beside the recipient's data: one round trip for both.
+  const [template, context] = await Promise.all([getTemplateVersion(pool, req.template.id, req.template.version), sendContext(pool, run.user_id, run.trigger_message_id)]);
+  const contact = contactOf(context.traits ?? {});
   const given = req.channel === 'email' ? contact.email : contact.phone;
   if (!given) {
     if (!req.finalContactCheck) return { status: 'no-contact', messageId: id };
@@ -96,16 +93,12 @@ export async function sendMessage(deps: SendDeps, req: SendRequest, attempt: Sen
     return fail(pool, id, 'invalid-address', `the ${req.channel} address of ${run.user_id} is not ${expected}: ${JSON.stringify(given)}`, 'InvalidAddress');
   }
 
-  const [template, context] = await Promise.all([
-    getTemplateVersion(pool, req.template.id, req.template.version),
-    templateContext(pool, run.user_id, profile?.traits ?? {}, run.trigger_message_id),
-  ]);
   if (template?.channel !== req.channel) {
     return fail(pool, id, 'failed', `template ${req.template.id} version ${req.template.version} does not exist as an ${req.channel} template`, 'TemplateMissing');
   }
   let tracked: ReturnType<typeof addTracking>;
   try {
-    const rendered = renderTemplate(req.channel, template.content, context) as unknown as Record<string, string>;
+    const rendered = renderTemplate(req.channel, template.content, templateContext(run.user_id, context)) as unknown as Record<string, string>;
     tracked = addTracking(req.channel, rendered, id, deps);
     // Tracking links are longer than most links they replace.
     checkRenderedSize(req.channel, tracked.content);

@@ -96,18 +96,38 @@ async function* fromServer(client: Client, query: string, limit: number): AsyncG
   }
 }
 
+type HistoryEvent = NonNullable<History['events']>[number];
+
+/** The marker a local activity's result was recorded in, by the activity's sequence number. */
+function localActivityMarker(history: History, seq: number): HistoryEvent | undefined {
+  return history.events?.find((e) => {
+    const data = e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+    if (e.markerRecordedEventAttributes?.markerName !== 'core_local_activity' || !data) return false;
+    try {
+      return (JSON.parse(Buffer.from(data).toString('utf8')) as { seq?: number }).seq === seq;
+    } catch {
+      return false;
+    }
+  });
+}
+
 /**
  * The event a nondeterminism error is about. Core names it in several shapes
- * ("HistoryEvent(id: 5, ...)", "event 5", "event id 5"); its type is then
+ * ("HistoryEvent(id: 5, ...)", "event 5", "event id 5"), or for a local
+ * activity only by its sequence number ("LocalActivity(1)"); its type is then
  * read from the history itself.
  */
 function failingEvent(message: string, history: History): ReplayOutcome['event'] {
   const match = /HistoryEvent\(id: (\d+)|\bevent(?: id)?[: ]+(\d+)/i.exec(message);
-  const id = Number(match?.[1] ?? match?.[2]);
-  const event = history.events?.find((e) => Number(e.eventId) === id);
+  const local = /LocalActivity\((\d+)\)/.exec(message);
+  const event = match
+    ? history.events?.find((e) => Number(e.eventId) === Number(match[1] ?? match[2]))
+    : local
+      ? localActivityMarker(history, Number(local[1]))
+      : undefined;
   if (!event) return undefined;
   const type = temporal.api.enums.v1.EventType[event.eventType ?? 0] ?? String(event.eventType);
-  return { id, type: type.replace(/^EVENT_TYPE_/, '') };
+  return { id: Number(event.eventId), type: type.replace(/^EVENT_TYPE_/, '') };
 }
 
 function outcome({ history, ...meta }: LoadedHistory, result: ReplayResult): ReplayOutcome {

@@ -7,6 +7,8 @@ export interface WorkerOptions {
   namespace: string;
   taskQueue: string;
   activities: ActivityDeps;
+  /** HOMING_WORKFLOW_CACHE_SIZE: workflows kept in memory between their tasks. */
+  maxCachedWorkflows: number;
   /** A prebuilt workflow bundle (tests build one per run); otherwise workflows/ is bundled at start. */
   workflowBundlePath?: string;
 }
@@ -21,5 +23,6 @@ export function createWorker(opts: WorkerOptions): Promise<Worker> {
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(opts.activities),
+    maxCachedWorkflows: opts.maxCachedWorkflows,
   });
 }

@@ -9,6 +9,7 @@ import { activityDeps } from '../../src/services';
 import { installTemporalLogging } from '../../src/temporal/runtime';
 import { searchKeys } from '../../src/temporal/search-attributes';
 import { createWorker } from '../../src/temporal/worker';
+import { messageIdFor } from '../../src/messaging/send';
 import type { SendRequest } from '../../workflows/types';
 import type { TestHoming } from './homing';
 import { temporalTestServer } from './servers';
@@ -48,6 +49,7 @@ export async function startTimeSkippingWorker(env: TestWorkflowEnvironment, homi
     taskQueue: config.temporal.taskQueue,
     workflowBundlePath: process.env.HOMING_TEST_WORKFLOW_BUNDLE,
     activities,
+    maxCachedWorkflows: config.workflowCacheSize,
   });
   const running = worker.run();
   return {
@@ -68,20 +70,36 @@ export interface RunTimeline {
   sends: Array<{ channel: SendRequest['channel']; atMs: number }>;
 }
 
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** The channel of a send in a run's history: a scheduled activity's input, or a local activity's marker (its result names the message). */
+function sentChannel(e: HistoryEvent, runId: string): SendRequest['channel'] | undefined {
+  if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
+    const a = e.activityTaskScheduledEventAttributes!;
+    return a.activityType!.name === 'sendMessage' ? defaultPayloadConverter.fromPayload<SendRequest>(a.input!.payloads![0]!).channel : undefined;
+  }
+  if (e.eventType !== EventType.EVENT_TYPE_MARKER_RECORDED) return undefined;
+  const details = e.markerRecordedEventAttributes!.details ?? {};
+  const data = details.data?.payloads?.[0];
+  if (!data || defaultPayloadConverter.fromPayload<{ activity_type?: string }>(data).activity_type !== 'sendMessage') return undefined;
+  const result = details.result?.payloads?.[0];
+  const messageId = result ? defaultPayloadConverter.fromPayload<{ messageId?: string }>(result).messageId : undefined;
+  // email-then-sms names its steps after their channels.
+  return (['email', 'sms'] as const).find((step) => messageIdFor(runId, step) === messageId);
+}
+
 export async function runTimeline(handle: WorkflowHandle): Promise<RunTimeline> {
   const events = (await handle.fetchHistory()).events ?? [];
-  const at = (e: temporal.api.history.v1.IHistoryEvent) => tsToMs(e.eventTime) - tsToMs(events[0]?.eventTime);
+  const at = (e: HistoryEvent) => tsToMs(e.eventTime) - tsToMs(events[0]?.eventTime);
   const fired = new Set(events.filter((e) => e.eventType === EventType.EVENT_TYPE_TIMER_FIRED).map((e) => e.timerFiredEventAttributes!.timerId));
   return {
     elapsedMs: at(events[events.length - 1]!),
     timers: events
       .filter((e) => e.eventType === EventType.EVENT_TYPE_TIMER_STARTED)
       .map((e) => ({ ms: tsToMs(e.timerStartedEventAttributes!.startToFireTimeout), fired: fired.has(e.timerStartedEventAttributes!.timerId) })),
-    sends: events
-      .filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && e.activityTaskScheduledEventAttributes!.activityType!.name === 'sendMessage')
-      .map((e) => ({
-        channel: defaultPayloadConverter.fromPayload<SendRequest>(e.activityTaskScheduledEventAttributes!.input!.payloads![0]!).channel,
-        atMs: at(e),
-      })),
+    sends: events.flatMap((e) => {
+      const channel = sentChannel(e, handle.workflowId);
+      return channel ? [{ channel, atMs: at(e) }] : [];
+    }),
   };
 }
