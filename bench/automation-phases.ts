@@ -3,20 +3,47 @@
  * park in their 24 h wait, and open-loop streams of mapped tracks.
  */
 import type { Pool } from 'pg';
+import type { Client } from '@temporalio/client';
 import type { CpuUse } from './cpu';
+import type { Measure } from './measure';
+import type { StatementCounts } from './pg-statements';
+import { runWork, type RunWork } from './run-work';
 import type { AutomationLoadResult, AutomationLoadSpec } from './protocol';
 import type { SmtpReceiver } from './automation-setup';
 import { backlogAt, join, peakRate, runTimes, type Joined } from './automation-analysis';
 import { treeRssMiB } from './memory';
-import { readCounters, countersDelta, workerState, type RunCounters } from './worker-probe';
+import { countersDelta, workerState, type RunCounters } from './worker-probe';
 
 export interface PhaseContext {
   pool: Pool;
   receiver: SmtpReceiver;
   load(spec: AutomationLoadSpec): Promise<AutomationLoadResult>;
   /** CPU of the bench's process groups (and Homing's event-loop delay) while fn runs. */
-  measured<T>(fn: () => Promise<T>, sampleMs?: number): Promise<{ result: T; cpu: CpuUse }>;
+  measured: Measure;
   temporalPid: number | undefined;
+  /** Reads the runs' histories. */
+  temporal: Client;
+  /** Homing's counters so far, wherever its processes run. */
+  counters(): Promise<HomingCounters>;
+}
+
+/** Homing's start calls (and eager starts) and the dispatcher's shard wake-ups (signalWithStart). */
+export type HomingCounters = RunCounters & { wakeUps: number };
+
+const delta = (a: HomingCounters, b: HomingCounters): HomingCounters => ({ ...countersDelta(a, b), wakeUps: b.wakeUps - a.wakeUps });
+
+/** What Temporal and Postgres did per run in a phase: histories of a sample, wake-ups, statements. */
+export interface PhaseWork {
+  work?: RunWork;
+  /** The dispatcher's signalWithStart calls (shard wake-ups) during the phase. */
+  wakeUps: number;
+  statements?: StatementCounts;
+}
+
+/** The workflow ids (run ids) of a phase's runs. */
+export async function runIds(pool: Pool, prefix: string): Promise<string[]> {
+  const { rows } = await pool.query<{ id: string }>('SELECT id FROM runs WHERE trigger_message_id LIKE $1 ORDER BY created_at', [`${prefix}-%`]);
+  return rows.map((r) => r.id);
 }
 
 /** CPU snapshots during a phase this often (see cpuUseOver). */
@@ -33,8 +60,12 @@ async function statusCounts(pool: Pool, sql: string, prefix: string): Promise<Re
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }
 
-/** Until the worker has no workflow task or send in hand (the shard drains' activities aside). */
+/**
+ * Until the worker has no workflow task or send in hand (the shard drains' activities aside); at once when
+ * the worker runs in other processes (the bench cannot see inside them).
+ */
 export async function workerSettled(timeoutMs: number): Promise<void> {
+  if (!workerState()) return;
   const until = Date.now() + timeoutMs;
   for (let quiet = 0; quiet < 3 && Date.now() < until; await sleep(500)) {
     const w = workerState();
@@ -58,7 +89,8 @@ export interface ParkPhase {
   peakHomingRssMiB: number;
   peakTemporalRssMiB: number;
   cpu: CpuUse;
-  counters: RunCounters;
+  counters: HomingCounters;
+  work: PhaseWork;
 }
 
 /** Tracks for `runs` runs in a few batched requests, then until every email is accepted and the worker is idle. */
@@ -67,8 +99,8 @@ export async function parkPhase(ctx: PhaseContext, spec: AutomationLoadSpec, tim
   let peakHomingRss = 0;
   let peakTemporalRss = 0;
   const begin = Date.now();
-  const s0 = readCounters();
-  const { result, cpu } = await ctx.measured(async () => {
+  const s0 = await ctx.counters();
+  const { result, cpu, statements } = await ctx.measured(async () => {
     // Until the load generator reports, every track is expected to be mapped; then the ones it saw mapped.
     let expected = spec.count;
     const sending = ctx.load(spec).then((r) => {
@@ -83,11 +115,11 @@ export async function parkPhase(ctx: PhaseContext, spec: AutomationLoadSpec, tim
     }
     return sending;
   }, CPU_SAMPLE_MS);
-  const counters = countersDelta(s0, readCounters());
   const collected = await receiver.collect(spec.prefix);
   const accepted = (collected.accepted ?? []).map(([, at]) => at);
   await workerSettled(60_000);
   const parkedMs = Date.now() - begin;
+  const counters = delta(s0, await ctx.counters());
   const allAcceptedMs = max(accepted) - min(result.sentAt);
   return {
     runs: spec.count,
@@ -108,6 +140,7 @@ export async function parkPhase(ctx: PhaseContext, spec: AutomationLoadSpec, tim
     peakTemporalRssMiB: peakTemporalRss,
     cpu,
     counters,
+    work: { work: await runWork(ctx.temporal, await runIds(pool, spec.prefix)), wakeUps: counters.wakeUps, statements },
   };
 }
 
@@ -127,7 +160,8 @@ export interface TrackPhase {
   acceptedRate: number;
   keptUp: boolean;
   cpu: CpuUse;
-  counters: RunCounters;
+  counters: HomingCounters;
+  work: PhaseWork;
 }
 
 /**
@@ -137,13 +171,13 @@ export interface TrackPhase {
  */
 export async function trackPhase(ctx: PhaseContext, spec: AutomationLoadSpec, drainTimeoutMs: number, keptUpSeconds: number): Promise<TrackPhase> {
   const { receiver } = ctx;
-  const s0 = readCounters();
-  const { result, cpu } = await ctx.measured(() => ctx.load(spec), CPU_SAMPLE_MS);
-  const counters = countersDelta(s0, readCounters());
+  const s0 = await ctx.counters();
+  const { result, cpu, statements } = await ctx.measured(() => ctx.load(spec), CPU_SAMPLE_MS);
   await receiver.waitFor(spec.prefix, result.statuses.mapped ?? 0, drainTimeoutMs, 250);
   const collected = await receiver.collect(spec.prefix);
   const accepted = new Map(collected.accepted);
   await workerSettled(30_000);
+  const counters = delta(s0, await ctx.counters());
   const times = await runTimes(ctx.pool, spec.prefix);
   const sent = result.sentAt.filter((t) => !Number.isNaN(t));
   const firstSent = min(sent);
@@ -165,5 +199,6 @@ export async function trackPhase(ctx: PhaseContext, spec: AutomationLoadSpec, dr
     keptUp: result.sent > 0 && accepted.size >= result.sent && backlogAtEnd <= spec.rate * keptUpSeconds,
     cpu,
     counters,
+    work: { work: await runWork(ctx.temporal, await runIds(ctx.pool, spec.prefix)), wakeUps: counters.wakeUps, statements },
   };
 }

@@ -7,7 +7,10 @@ import type { CpuUse } from './cpu';
 import type { Summary } from './stats';
 import { STAGES } from './automation-analysis';
 import type { AutomationReport } from './automations';
-import type { TrackPhase } from './automation-phases';
+import type { PhaseWork, TrackPhase } from './automation-phases';
+import type { BareTemporalPhase } from './automation-baseline';
+import { workNotes, workTable, type WorkRow } from './report-work';
+import { ratio, withMarkedSection } from './report-format';
 import type { RunCounters } from './worker-probe';
 
 export const AUTOMATION_GOALS = { p50Ms: 150, p99Ms: 500, runsPerSecond: 200 };
@@ -123,6 +126,45 @@ function memoryTable(r: AutomationReport): string {
   );
 }
 
+/** The baseline's shapes that ran (runs recorded before the local shape existed have only the first). */
+function bareShapes(r: AutomationReport): Array<{ label: string; burst: BareTemporalPhase; steady: BareTemporalPhase }> {
+  return [
+    { label: 'activity task', ...r.bare },
+    ...(r.bareLocal ? [{ label: 'eager start + local activity', ...r.bareLocal }] : []),
+  ];
+}
+
+/** Resume latency by whether the run was still in the sticky cache. */
+function resumeText(r: AutomationReport): string[] {
+  const z = r.resume;
+  if (!z) return [];
+  const evicted = z.cacheMax !== undefined && z.parkedAfterOldest >= z.cacheMax;
+  const row = (label: string, s: Summary) => [label, int(s.count), msf(s.p50), msf(s.p90), msf(s.p99), msf(s.max)];
+  return [
+    `**Resuming a parked run.** ${int(z.runs)} of the runs parked last and ${int(z.runs)} of those parked first, opened one at a time through their email's open pixel (\`GET /t/o/<token>\`), timed from the request to the run's \`closed_at\`. ` +
+      `The sticky cache held ${z.cachedBefore === undefined ? 'n/a' : int(z.cachedBefore)} workflows of at most ${z.cacheMax === undefined ? 'n/a' : int(z.cacheMax)}; ${int(z.parkedAfterOldest)} runs were parked after the first group, so ${evicted ? 'those had been evicted and resume by replaying their history' : 'those were still cached too (the park phase was smaller than the cache: no eviction measured)'}` +
+      `${z.failures > 0 ? `; ${int(z.failures)} failed (first: ${z.firstFailure})` : ''}.`,
+    '',
+    table(['runs', 'opened', 'p50 (ms)', 'p90 (ms)', 'p99 (ms)', 'max (ms)'], [row('parked last (in the cache)', z.recent), row(`parked first (${evicted ? 'evicted' : 'not evicted'})`, z.oldest)]),
+    '',
+  ];
+}
+
+function workRows(r: AutomationReport): WorkRow[] {
+  const homing = (label: string, runs: number, p: { work?: PhaseWork; counters: RunCounters }): WorkRow => ({
+    label, runs, work: p.work?.work, wakeUps: p.work?.wakeUps, starts: p.counters.calls, eager: p.counters.eager, statements: p.work?.statements,
+  });
+  return [
+    homing(`Homing: ${int(r.park.runs)} runs at once`, r.park.accepted, r.park),
+    homing(`Homing: ${r.latency.rate} tracks/s`, r.latency.accepted, r.latency),
+    ...bareShapes(r).flatMap(({ label, burst, steady }) =>
+      [burst, steady].map((b): WorkRow => ({
+        label: `bare Temporal, ${label}: ${b.rate > 0 ? `${b.rate}/s` : `${int(b.runs)} at once`}`, runs: b.done, work: b.work, wakeUps: 0, starts: b.runs, eager: b.eager, statements: b.statements,
+      })),
+    ),
+  ];
+}
+
 function phaseCpuTable(r: AutomationReport, cores: number): string {
   // Per-run counts only where the window holds every run whole (the park phase waits for the last email).
   const idle = (i: number): Array<[string, CpuUse, number]> => (r.idle[i] ? [[r.idle[i].label, r.idle[i].cpu, 0]] : []);
@@ -132,8 +174,10 @@ function phaseCpuTable(r: AutomationReport, cores: number): string {
     ...idle(1),
     [`Homing: ${r.latency.rate} tracks/s`, r.latency.cpu, r.latency.rate],
     ...idle(2),
-    [`bare Temporal: ${int(r.bare.burst.runs)} at once`, r.bare.burst.cpu, r.bare.burst.meanRate],
-    [`bare Temporal: ${r.bare.steady.rate}/s`, r.bare.steady.cpu, r.bare.steady.rate],
+    ...bareShapes(r).flatMap(({ label, burst, steady }): Array<[string, CpuUse, number]> => [
+      [`bare Temporal, ${label}: ${int(burst.runs)} at once`, burst.cpu, burst.meanRate],
+      [`bare Temporal, ${label}: ${steady.rate}/s`, steady.cpu, steady.rate],
+    ]),
   ];
   const perRun = (c: RunCounters | undefined, what: 'calls' | 'pgQueries') => (c ? dec(c[what] / Math.max(1, r.park.accepted), 1) : '–');
   return table(
@@ -186,6 +230,13 @@ function limits(r: AutomationReport, info: AutomationRunInfo): string[] {
       `on ${info.cores} cores (${int(info.cores * 1000)} ms of CPU per second) that cost leaves room for ~${int((info.cores * 1000) / homingMs)} runs/s. ` +
       `${AUTOMATION_GOALS.runsPerSecond} runs/s here would have to cost ${dec((info.cores * 1000) / AUTOMATION_GOALS.runsPerSecond, 0)} ms of CPU per run in all — less than the ${dec(cpuPerRun(bareServer + (b.cpu.groups['bare temporal worker'] ?? 0), b.meanRate), 1)} ms that Temporal's server and SDK spend on a run with nothing of Homing in it.`,
   );
+  if (r.bareLocal) {
+    const l = r.bareLocal.burst;
+    out.push(
+      `**Against Temporal alone in Homing's own shape.** Started eagerly from a client on the worker's connection, with the send as a local activity (${int(l.eager)} of ${int(l.runs)} starts came back eagerly started), the baseline ran ${int(l.meanRate)} runs/s (the textbook shape: ${int(b.meanRate)}/s) ` +
+        `at ${dec(cpuPerRun(l.cpu.groups.temporal, l.meanRate), 1)} ms of Temporal server CPU and ${dec(cpuPerRun(l.cpu.groups['bare temporal worker'], l.meanRate), 1)} ms of SDK worker CPU per run; Homing's ${int(p.meanRate)} runs/s is ${ratio(p.meanRate, l.meanRate)} of it.`,
+    );
+  }
   const largest = (t: TrackPhase) => STAGES.map(([name]) => [name, t.joined.stages[name].p50] as const).sort((x, y) => y[1] - x[1]);
   const stages = largest(r.latency);
   const lightStages = largest(r.light);
@@ -205,7 +256,7 @@ function limits(r: AutomationReport, info: AutomationRunInfo): string[] {
     out.push(
       `**Memory.** Parking ${int(p.accepted)} runs grew Homing's RSS by ${dec(after.homing.rssMiB - before.homing.rssMiB, 0)} MiB (main heap ${dec(after.homing.heapUsedMiB - before.homing.heapUsedMiB, 0)} MiB) with ${int(cached)} more workflows in the sticky cache: ` +
         `at most ${dec(((after.homing.rssMiB - before.homing.rssMiB) * 1024) / Math.max(1, cached), 0)} KiB per cached workflow (RSS also keeps memory the allocator freed). ` +
-        `The cache holds at most ${after.worker ? int(after.worker.maxCachedWorkflows) : 'n/a'} workflows (the SDK's default for a ${dec(after.homing.heapLimitMiB / 1024, 1)} GiB heap limit); beyond that, parked runs are evicted and cost the worker no state` +
+        `The cache holds at most ${after.worker ? int(after.worker.maxCachedWorkflows) : 'n/a'} workflows (read from the running worker; the heap limit is ${dec(after.homing.heapLimitMiB / 1024, 1)} GiB); beyond that, parked runs are evicted and cost the worker no state` +
         (last && last !== after
           ? `, though RSS still grew by ${dec(last.homing.rssMiB - after.homing.rssMiB, 0)} MiB over the next ${int(last.parked - after.parked)} runs (${dec(last.homing.rssMiB, 0)} MiB with ${int(last.parked)} parked). `
           : '. ') +
@@ -224,7 +275,7 @@ function settingsTable(r: AutomationReport, info: AutomationRunInfo): string {
       ['run', `${r.date}${info.only ? ' — `BENCH_ONLY=automations`: only this part, on a fresh Postgres and Temporal' : ' — after the ingest part above, on the same Postgres and Temporal'}; BENCH_SCALE ${r.scale}${r.scale !== 1 ? ' (shortened: not representative)' : ''}; this part took ${secs(r.totalMs)} (setup ${secs(r.setupMs)})`],
       ['machine', `${info.cores} cores, ${pct(info.busyBefore)} busy before the bench started${info.quietWaitMs > 2_000 ? ` (after waiting ${dec(info.quietWaitMs / 1000, 0)} s for a quiet machine)` : ''}; load average ${info.loadavgStart.map((x) => x.toFixed(2)).join(' / ')} at the start, ${info.loadavgEnd.map((x) => x.toFixed(2)).join(' / ')} at the end; Node ${info.node}`],
       ['Homing', 'API + worker in one process (as `homing start` runs them), LOG_LEVEL=silent, EMAIL_PROVIDER=smtp (nodemailer pool with its defaults: 5 connections), SMS_PROVIDER=mailbox'],
-      ['Temporal', `${info.temporal.replace(/\s+/g, ' ')}, \`temporal server start-dev\` on SQLite as Homing starts it (journal_mode=wal, synchronous=normal); Homing's worker: ${w ? `maxCachedWorkflows ${int(w.maxCachedWorkflows)} (the SDK default), ${w.workflowTaskSlots ?? '?'} workflow task slots, ${w.activityTaskSlots ?? '?'} activity slots` : 'n/a'}`],
+      ['Temporal', `${info.temporal.replace(/\s+/g, ' ')}, \`temporal server start-dev\` on SQLite as Homing starts it (journal_mode=wal, synchronous=normal); Homing's worker: ${w ? `maxCachedWorkflows ${int(w.maxCachedWorkflows)} (as read from the running worker), ${w.workflowTaskSlots ?? '?'} workflow task slots, ${w.activityTaskSlots ?? '?'} activity slots` : 'n/a'}`],
       ['Postgres', `${info.postgres.split(' on ')[0]}, embedded, the product's defaults (durable commits)`],
       ['mapping', '`email-then-sms`, created and published through the admin API with its two templates (email: name, order link with click tracking, open pixel, the bench key in the subject; SMS); `wait` and `smsWait` at their 24 h defaults, so every run parks after its email'],
       ['users', `${int(set.users)} identified first (email, name), all applied before the first track; consecutive tracks go to consecutive users`],
@@ -301,6 +352,7 @@ export function renderAutomations({ info, report: r }: AutomationRun): string {
     '',
     `Homing's figures after a full GC of the main isolate${before?.homing.gcForced ? '' : ' (none could be forced: as found)'}. Workflows run in the SDK's workflow thread (a V8 isolate of its own), so their state shows in RSS, not in the main-thread heap. Only the ${w ? int(w.maxCachedWorkflows) : 'n/a'} most recently active workflows stay cached; a parked run beyond that costs the worker nothing until its timer or a signal brings it back (a replay of its short history).`,
     '',
+    ...resumeText(r),
     '### Event → email latency',
     '',
     `${r.light.rate}/s: ${int(r.light.load.sent)} tracks, ${int(r.light.accepted)} emails. ${r.latency.rate}/s: ${int(r.latency.load.sent)} tracks (HTTP p50 ${msf(r.latency.load.http.p50)} ms, p99 ${msf(r.latency.load.http.p99)} ms; sends late p99 ${msf(r.latency.load.scheduleLag.p99)} ms), ${int(r.latency.accepted)} emails, ${int(r.latency.joined.missing)} missing, ${int(r.latency.duplicates)} duplicates; ${r.latency.keptUp ? 'kept up' : `**fell behind** (${int(r.latency.backlogAtEnd)} without their email at the last send)`}. ` +
@@ -321,6 +373,12 @@ export function renderAutomations({ info, report: r }: AutomationRun): string {
     '',
     phaseCpuTable(r, info.cores),
     '',
+    '### Temporal and Postgres work per run',
+    '',
+    workNotes(r.park.work?.work),
+    '',
+    workTable(workRows(r)),
+    '',
     '### What limits it',
     '',
     ...limits(r, info).flatMap((x) => [x, '']),
@@ -329,9 +387,4 @@ export function renderAutomations({ info, report: r }: AutomationRun): string {
 }
 
 /** Puts the section into BENCHMARKS.md's text: in place of the previous one, or at the end. */
-export function withAutomationsSection(markdown: string, section: string): string {
-  const a = markdown.indexOf(BEGIN);
-  const b = markdown.indexOf(END);
-  if (a >= 0 && b > a) return markdown.slice(0, a) + section + markdown.slice(b + END.length);
-  return `${markdown.trimEnd()}\n\n${section}\n`;
-}
+export const withAutomationsSection = (markdown: string, section: string) => withMarkedSection(markdown, section, BEGIN, END);

@@ -8,13 +8,16 @@
  * Temporal dev server without Homing (the ceiling). bench/index.ts starts
  * everything and calls runAutomations.
  */
+import type { Pool } from 'pg';
 import type { CpuUse } from './cpu';
 import type { AutomationLoadSpec } from './protocol';
 import { MAPPED_EVENT, createMapping } from './automation-setup';
 import { bareTemporalPhase, type BareTemporalPhase, type BaselineContext } from './automation-baseline';
+import type { BareShape } from './bare-temporal';
 import { parkPhase, trackPhase, workerSettled, type ParkPhase, type PhaseContext, type TrackPhase } from './automation-phases';
 import { homingMemory, treeRssMiB, type HomingMemory } from './memory';
 import { workerState, type WorkerState } from './worker-probe';
+import { resumeLatency, type ResumeLatency } from './resume-latency';
 
 export function automationSettings(scale: number) {
   const ms = (base: number) => Math.max(1_000, Math.round(base * scale));
@@ -41,6 +44,8 @@ export function automationSettings(scale: number) {
     /** The baseline: a burst with this many start calls in flight, and a steady stream at latencyRate. */
     bareRuns: Math.max(200, Math.round(3_000 * scale)),
     bareConcurrency: 100,
+    /** Parked runs opened per group (the last parked, the first parked) to time their resume. */
+    resumeRuns: 50,
     /** Nothing sent: what the processes use on their own (Temporal catches up on its queues after a burst). */
     idleMs: 5_000,
   };
@@ -50,6 +55,8 @@ export type AutomationSettings = ReturnType<typeof automationSettings>;
 export interface AutomationContext extends PhaseContext, BaselineContext {
   homingUrl: string;
   adminToken: string;
+  /** Homing's TRACKING_SECRET: the bench signs the open pixel URL its emails carry. */
+  trackingSecret: string;
   /** The API key, as Segment sends it. */
   authorization: string;
   scale: number;
@@ -71,19 +78,24 @@ export interface AutomationReport {
   setupMs: number;
   memory: MemoryPoint[];
   park: ParkPhase;
+  /** Parked runs resumed by an open, in the sticky cache or not; absent in runs recorded before it existed. */
+  resume?: ResumeLatency;
   light: TrackPhase;
   latency: TrackPhase;
   steps: TrackPhase[];
+  /** Temporal alone, the textbook shape (start, activity task, wait) and Homing's (eager start, local activity, wait). */
   bare: { burst: BareTemporalPhase; steady: BareTemporalPhase };
+  bareLocal?: { burst: BareTemporalPhase; steady: BareTemporalPhase };
   /** Nothing sent for idleMs: after the setup, after the park phase, after the steps. */
   idle: Array<{ label: string; cpu: CpuUse }>;
   totalMs: number;
 }
 
-async function outboxEmpty(ctx: AutomationContext, timeoutMs: number): Promise<boolean> {
+/** Until every identify is applied (the outbox empty), at most `timeoutMs`. */
+export async function outboxEmpty(pool: Pool, timeoutMs: number): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    if (Number((await ctx.pool.query<{ n: string }>('SELECT count(*) AS n FROM outbox')).rows[0]!.n) === 0) return true;
+    if (Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM outbox')).rows[0]!.n) === 0) return true;
     await new Promise((r) => setTimeout(r, 200));
   }
   return false;
@@ -113,7 +125,7 @@ export async function runAutomations(ctx: AutomationContext): Promise<Automation
   await createMapping(ctx.homingUrl, ctx.adminToken);
   const ids = await ctx.load(spec('bench-identify', set.users, 0, 'identify'));
   if (ids.httpErrors > 0) throw new Error(`identifies failed: ${ids.firstError}`);
-  if (!(await outboxEmpty(ctx, 120_000))) throw new Error('identifies were not applied within 120 s');
+  if (!(await outboxEmpty(ctx.pool, 120_000))) throw new Error('identifies were not applied within 120 s');
   const preflight = await ctx.load(spec('bench-preflight', 1, 0));
   if (preflight.statuses.mapped !== 1) throw new Error(`preflight track not mapped: ${JSON.stringify(preflight.statuses)} ${preflight.firstError ?? ''}`);
   if ((await receiver.waitFor('bench-preflight', 1, 30_000)) !== 1) throw new Error('preflight: no email accepted within 30 s');
@@ -134,6 +146,9 @@ export async function runAutomations(ctx: AutomationContext): Promise<Automation
   log(`automations: ${park.accepted}/${set.parkRuns} emails in ${(park.allAcceptedMs / 1000).toFixed(1)} s (${park.meanRate.toFixed(0)}/s, best 5 s ${park.peakRate5s.toFixed(0)}/s)`);
   remember('after the park phase');
   await rest('idle after the park phase');
+  log(`automations: open ${set.resumeRuns} of the runs parked last and ${set.resumeRuns} of the first through their open pixel`);
+  const resume = await resumeLatency(ctx.pool, ctx.homingUrl, ctx.trackingSecret, 'bench-park', set.resumeRuns);
+  log(`automations: request → run closed p50 ${resume.recent.p50.toFixed(0)} ms (parked last) vs ${resume.oldest.p50.toFixed(0)} ms (parked first); cache ${resume.cacheMax ?? '?'}`);
 
   const stream = async (prefix: string, rate: number, durationMs: number) => {
     const p = await trackPhase(ctx, spec(prefix, Math.round((rate * durationMs) / 1000), rate), set.drainTimeoutMs, set.keptUpBacklogSeconds);
@@ -156,13 +171,18 @@ export async function runAutomations(ctx: AutomationContext): Promise<Automation
 
   await rest('idle after the steps');
   log(`automations: baseline, the same workflow shape on the dev server without Homing`);
-  const burst = await bareTemporalPhase(ctx, 'bare-burst', set.bareRuns, 0, set.bareConcurrency);
-  log(`bare Temporal burst: ${burst.done}/${burst.runs} in ${(burst.spanMs / 1000).toFixed(1)} s (${burst.meanRate.toFixed(0)}/s)`);
-  const steady = await bareTemporalPhase(ctx, 'bare-steady', Math.round((set.latencyRate * set.latencyMs) / 1000), set.latencyRate, 1);
-  log(`bare Temporal at ${set.latencyRate}/s: start → activity p50 ${steady.latency.p50.toFixed(0)} ms, p99 ${steady.latency.p99.toFixed(0)} ms`);
+  const bare = async (shape: BareShape) => {
+    const burst = await bareTemporalPhase(ctx, shape, `bare-${shape}-burst`, set.bareRuns, 0, set.bareConcurrency);
+    log(`bare Temporal (${shape}) burst: ${burst.done}/${burst.runs} in ${(burst.spanMs / 1000).toFixed(1)} s (${burst.meanRate.toFixed(0)}/s, ${burst.eager} eager)`);
+    const steady = await bareTemporalPhase(ctx, shape, `bare-${shape}-steady`, Math.round((set.latencyRate * set.latencyMs) / 1000), set.latencyRate, 1);
+    log(`bare Temporal (${shape}) at ${set.latencyRate}/s: start → activity p50 ${steady.latency.p50.toFixed(0)} ms, p99 ${steady.latency.p99.toFixed(0)} ms`);
+    return { burst, steady };
+  };
+  const { burst, steady } = await bare('activity');
+  const bareLocal = await bare('local');
 
   return {
-    date: new Date(began).toISOString(), scale: ctx.scale, settings: set, setupMs, memory, park, light, latency, steps, bare: { burst, steady },
+    date: new Date(began).toISOString(), scale: ctx.scale, settings: set, setupMs, memory, park, resume, light, latency, steps, bare: { burst, steady }, bareLocal,
     idle, totalMs: Date.now() - began,
   };
 }

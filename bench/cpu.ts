@@ -86,6 +86,19 @@ export interface CpuGroup {
   mainThread?: boolean;
   /** Split the group by Postgres process role. */
   postgresRoles?: boolean;
+  /** Count client backends as `<name>: <database>` and the server's own processes as `<name>: shared`. */
+  postgresDatabases?: boolean;
+}
+
+/** The database a Postgres client backend serves, from its title ("postgres: user db host(port) state"). */
+function backendDatabase(pid: number): string | undefined {
+  try {
+    const title = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+/g, ' ').trim();
+    if (/^postgres: (checkpointer|background writer|walwriter|autovacuum|logical replication|walsummarizer|archiver|startup)/.test(title)) return undefined;
+    return /^postgres: \S+ (\S+) /.exec(title)?.[1];
+  } catch {
+    return undefined;
+  }
 }
 
 interface PidSample {
@@ -135,7 +148,7 @@ export function snapshot(groups: CpuGroup[]): CpuSnapshot {
       const pid = stack.pop()!;
       if (perPid.has(String(pid))) continue;
       perPid.set(String(pid), {
-        group: g.name,
+        group: g.postgresDatabases ? `${g.name}: ${(pid !== g.pid && backendDatabase(pid)) || 'shared'}` : g.name,
         role: g.postgresRoles ? postgresRole(pid, pid === g.pid) : undefined,
         cpu: procs.get(pid)!.cpu,
         written: writeBytes(pid),

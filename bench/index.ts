@@ -2,7 +2,8 @@
  * Homing's benchmark: `npm run bench`. Starts everything itself (embedded
  * PostgreSQL with the product's default settings, a Temporal dev server, the
  * API and the worker, as `homing start` does), loads it from a separate load
- * generator process, and writes BENCHMARKS.md at the repository root.
+ * generator process, and writes BENCHMARKS.md at the repository root; then
+ * section 6 (bench/shape.ts) on targets of its own, the real cluster among them.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,14 +24,18 @@ import type { BareTemporalReply, BareTemporalRequest } from './bare-temporal';
 import { Forked } from './forked';
 import { runAutomations } from './automations';
 import { renderAutomations, withAutomationsSection, type AutomationRun } from './automations-report';
-import { installWorkerProbe } from './worker-probe';
-import { installProbes } from './probes';
+import { installWorkerProbe, readCounters } from './worker-probe';
+import { installProbes, readProbes } from './probes';
 import { WaitSampler } from './waits';
 import { forkChild, LoadGenerator, stopChild } from './child-processes';
 import { fsyncProbe, log, sleep, tempDir } from './host';
 import { IngestPhases } from './ingest-phases';
 import { measurer } from './measure';
 import { postmasterPid } from './pg-stats';
+import { PG_STAT_STATEMENTS_FLAGS, StatementCounter } from './pg-statements';
+import { runShape, type ShapeReport } from './shape';
+import { renderShape, withShapeSection } from './shape-report';
+import { Client, Connection } from '@temporalio/client';
 import { API_KEY, basic, ONLY, SCALE, SETTINGS } from './settings';
 
 /** Before starting, wait (at most QUIET_WAIT_MS) until other processes use less than this share of the machine. */
@@ -61,13 +66,13 @@ async function main(): Promise<void> {
     const fsync = fsyncProbe(dir);
     log(`fdatasync of 8 KiB: p50 ${fsync.p50.toFixed(2)} ms, p99 ${fsync.p99.toFixed(2)} ms`);
 
-    // --- Infrastructure: the product's own embedded Postgres (no extra flags) and Temporal dev server.
+    // --- Infrastructure: the product's own embedded Postgres (plus pg_stat_statements, to count statements) and Temporal dev server.
     const quiet = createLogger('silent');
     const cliPath = provisionTemporalBinary('temporal', path.join(root, '.homing', 'tools'), log);
     const t0 = Date.now();
     const pgDir = path.join(dir, 'data');
     const [pgStarted, temporalStarted] = await Promise.allSettled([
-      startEmbeddedPostgres({ dataDir: pgDir, database: 'homing', log: quiet }),
+      startEmbeddedPostgres({ dataDir: pgDir, database: 'homing', log: quiet, flags: PG_STAT_STATEMENTS_FLAGS }),
       startDevServer({ cliPath, dbFile: path.join(dir, 'temporal', 'temporal.db'), namespace: 'default', ui: false, readyTimeoutMs: 120_000 }),
     ]);
     // Whichever started is stopped at the end, even if the other failed.
@@ -152,12 +157,17 @@ async function main(): Promise<void> {
       { name: 'smtp receiver', pid: receiver.pid, descendants: false },
       { name: 'bare temporal worker', pid: bareTemporal.pid, descendants: false },
     ];
-    const measured = measurer(groups, waits);
+    const statements = await StatementCounter.open(pool);
+    const measured = measurer(groups, waits, statements);
+    // The bench's own client, to read the runs' histories after each phase.
+    const temporalClient = new Client({ connection: await Connection.connect({ address: temporal.address }) });
+    stops.push(['history client', () => temporalClient.connection.close()]);
 
     const automationPart = async (): Promise<AutomationRun> => {
       const report = await runAutomations({
-        homingUrl, adminToken: config.adminToken, authorization: basic, pool, load: (spec) => load.run(spec), receiver, measured,
-        temporalPid: temporal.process.pid, temporalAddress: temporal.address, bare: bareTemporal, scale: SCALE, log,
+        homingUrl, adminToken: config.adminToken, trackingSecret: config.trackingSecret, authorization: basic, pool, load: (spec) => load.run(spec), receiver, measured,
+        temporalPid: temporal.process.pid, temporalAddress: temporal.address, temporal: temporalClient, bare: bareTemporal, scale: SCALE, log,
+        counters: async () => ({ ...readCounters(), wakeUps: readProbes().signals }),
       });
       const info = {
         only: ONLY === 'automations', cores: os.cpus().length, busyBefore, quietWaitMs, loadavgStart, loadavgEnd: os.loadavg(),
@@ -247,19 +257,52 @@ async function main(): Promise<void> {
 }
 
 /**
- * BENCH_RENDER_ONLY=1: rewrite BENCHMARKS.md from the last run's figures (dist/bench/last-run.json and
- * last-run-automations.json), e.g. after a change to report.ts; with BENCH_ONLY=automations, only its section.
+ * BENCH_RENDER_ONLY=1: rewrite BENCHMARKS.md from the last run's figures (dist/bench/last-run.json,
+ * last-run-automations.json, last-run-shape.json), e.g. after a change to report.ts; with BENCH_ONLY, only that section.
  */
 async function renderOnly(): Promise<void> {
   const out = path.join(packageRoot(), 'BENCHMARKS.md');
   const read = <T>(file: string) => JSON.parse(fs.readFileSync(path.join(__dirname, file), 'utf8')) as T;
-  let md = ONLY === 'automations' ? fs.readFileSync(out, 'utf8') : renderReport(read<BenchReport>('last-run.json'));
-  if (fs.existsSync(path.join(__dirname, 'last-run-automations.json'))) md = withAutomationsSection(md, renderAutomations(read<AutomationRun>('last-run-automations.json')));
+  let md = ONLY !== undefined ? fs.readFileSync(out, 'utf8') : renderReport(read<BenchReport>('last-run.json'));
+  if (ONLY !== 'shape' && fs.existsSync(path.join(__dirname, 'last-run-automations.json'))) md = withAutomationsSection(md, renderAutomations(read<AutomationRun>('last-run-automations.json')));
+  if (ONLY !== 'automations' && fs.existsSync(path.join(__dirname, 'last-run-shape.json'))) md = withShapeSection(md, renderShape(read<ShapeReport>('last-run-shape.json'), os.cpus().length));
   fs.writeFileSync(out, md);
-  log(`re-rendered ${out} from the last run's figures${ONLY === 'automations' ? ' (the automations section only)' : ''}`);
+  log(`re-rendered ${out} from the last run's figures${ONLY !== undefined ? ` (the ${ONLY} section only)` : ''}`);
 }
 
-(process.env.BENCH_RENDER_ONLY === '1' ? renderOnly() : main()).then(
+/**
+ * Section 6 after everything of sections 1–5 is stopped: each target starts its own Postgres, Temporal and
+ * Homing processes; only the SMTP receiver and the load generator are shared.
+ */
+async function shapeMain(): Promise<void> {
+  const began = Date.now();
+  const receiver = await SmtpReceiver.start();
+  const loadgenChild = forkChild('loadgen.js');
+  try {
+    const load = new LoadGenerator(loadgenChild);
+    const helpers = [
+      { name: 'load generator', pid: loadgenChild.pid, descendants: false },
+      { name: 'smtp receiver', pid: receiver.pid, descendants: false },
+    ];
+    const report = await runShape({ receiver, helpers, load: (spec) => load.run(spec), scale: SCALE, log });
+    fs.writeFileSync(path.join(__dirname, 'last-run-shape.json'), JSON.stringify(report, null, 2));
+    const out = path.join(packageRoot(), 'BENCHMARKS.md');
+    const existing = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '# Benchmarks\n';
+    fs.writeFileSync(out, withShapeSection(existing, renderShape(report, os.cpus().length)));
+    log(`wrote section 6 of ${out} (${Math.round((Date.now() - began) / 1000)} s)`);
+  } finally {
+    await stopChild(loadgenChild);
+    await receiver.stop();
+  }
+}
+
+const run = async () => {
+  if (process.env.BENCH_RENDER_ONLY === '1') return renderOnly();
+  if (ONLY !== 'shape') await main();
+  if (ONLY !== 'automations') await shapeMain();
+};
+
+run().then(
   () => process.exit(0),
   (err: unknown) => {
     console.error(`bench failed: ${(err as Error)?.stack ?? String(err)}`);

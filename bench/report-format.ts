@@ -30,3 +30,11 @@ export function otherCpu(cpu: CpuUse, cores: number): number {
     .reduce((sum, [, v]) => sum + v, 0);
   return Math.max(0, cpu.systemBusy * cores - known);
 }
+
+/** A section between its begin/end markers put into BENCHMARKS.md's text: in place of the previous one, or at the end. */
+export function withMarkedSection(markdown: string, section: string, begin: string, end: string): string {
+  const a = markdown.indexOf(begin);
+  const b = markdown.indexOf(end);
+  if (a >= 0 && b > a) return markdown.slice(0, a) + section + markdown.slice(b + end.length);
+  return `${markdown.trimEnd()}\n\n${section}\n`;
+}

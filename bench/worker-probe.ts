@@ -13,7 +13,7 @@ import { Client as PgClient } from 'pg';
 const WAIT_SAMPLER = 'homing-bench-waits';
 
 let latest: Worker | undefined;
-const counters = { calls: 0, ms: 0, inFlight: 0, maxInFlight: 0, pgQueries: 0 };
+const counters = { calls: 0, ms: 0, inFlight: 0, maxInFlight: 0, pgQueries: 0, eager: 0 };
 
 export interface RunCounters {
   /** `WorkflowClient.start` calls (run starts, retries included) and their total duration. */
@@ -23,6 +23,8 @@ export interface RunCounters {
   maxInFlight: number;
   /** Queries sent to Postgres from this process (the bench's wait sampler left out). */
   pgQueries: number;
+  /** Starts the server handed straight back to this process's worker (`eagerlyStarted` on the handle). */
+  eager: number;
 }
 
 export function installWorkerProbe(): void {
@@ -38,7 +40,9 @@ export function installWorkerProbe(): void {
     counters.inFlight++;
     counters.maxInFlight = Math.max(counters.maxInFlight, counters.inFlight);
     try {
-      return await start.apply(this, args);
+      const handle = (await start.apply(this, args)) as { eagerlyStarted?: boolean };
+      if (handle?.eagerlyStarted) counters.eager++;
+      return handle;
     } finally {
       counters.inFlight--;
       counters.calls++;
@@ -55,13 +59,13 @@ export function installWorkerProbe(): void {
 
 /** Counters so far; resets the in-flight high-water mark. */
 export function readCounters(): RunCounters {
-  const read = { calls: counters.calls, ms: counters.ms, maxInFlight: counters.maxInFlight, pgQueries: counters.pgQueries };
+  const read = { calls: counters.calls, ms: counters.ms, maxInFlight: counters.maxInFlight, pgQueries: counters.pgQueries, eager: counters.eager };
   counters.maxInFlight = counters.inFlight;
   return read;
 }
 
 export function countersDelta(a: RunCounters, b: RunCounters): RunCounters {
-  return { calls: b.calls - a.calls, ms: b.ms - a.ms, maxInFlight: b.maxInFlight, pgQueries: b.pgQueries - a.pgQueries };
+  return { calls: b.calls - a.calls, ms: b.ms - a.ms, maxInFlight: b.maxInFlight, pgQueries: b.pgQueries - a.pgQueries, eager: b.eager - a.eager };
 }
 
 export interface WorkerState {

@@ -1,4 +1,4 @@
-import { provisionTemporalTools } from './temporal-tools';
+import { provisionTemporalTools } from '../../cluster/temporal-tools';
 
 /**
  * Provisions the real Temporal server and SQL tool before any test runs (a

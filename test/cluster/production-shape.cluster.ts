@@ -5,10 +5,10 @@ import { tempDir } from '../helpers/servers';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink';
 import { startTwilioSink, type TwilioSink } from '../helpers/twilio-sink';
 import { sampleConnections, type ConnectionPeaks } from './connection-sampler';
-import { HomingDeployment } from './homing-deployment';
-import { composeSettings } from './compose-settings';
-import { cli, createNamespace, setupTemporalSchema, startClusterPostgres, startTemporalServer, type ClusterPostgres, type TemporalServer } from './temporal-cluster';
-import { TEMPORAL_VERSION, type TemporalTools } from './temporal-tools';
+import { HomingDeployment } from '../../cluster/homing-deployment';
+import { composeSettings } from '../../cluster/compose-settings';
+import { cli, createNamespace, setupTemporalSchema, startClusterPostgres, startTemporalServer, type ClusterPostgres, type TemporalServer } from '../../cluster/temporal-cluster';
+import { TEMPORAL_VERSION, type TemporalTools } from '../../cluster/temporal-tools';
 
 /**
  * The production shape of docker-compose.yml, without Docker: the real

@@ -1,8 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort } from '../../src/embedded/ports';
-import { CLI } from '../helpers/cli';
+import { freePort } from '../src/embedded/ports';
+import { packageRoot } from '../src/version';
 import { GroupProcess, runToEnd } from './processes';
+
+/** The compiled CLI (`npm run build`), as the images run it. */
+const CLI = path.join(packageRoot(), 'dist', 'src', 'cli.js');
 
 export const API_KEY = 'cluster-api-key';
 export const ADMIN_TOKEN = 'cluster-admin-token';
@@ -13,7 +16,10 @@ export interface DeploymentOptions {
   databaseUrl: string;
   temporalAddress: string;
   smtpUrl: string;
-  twilio: { url: string; accountSid: string; authToken: string };
+  /** Twilio's wire format to this sink; without it, SMS go to Homing's mailbox provider. */
+  twilio?: { url: string; accountSid: string; authToken: string };
+  /** Settings every process gets on top of compose's (e.g. a probe preloaded by the bench). */
+  env?: Record<string, string>;
 }
 
 /** Homing as compose runs it: `migrate` once, then one `api` and `workers` × `worker`, each its own process. */
@@ -43,12 +49,11 @@ export class HomingDeployment {
       EMAIL_PROVIDER: 'smtp',
       SMTP_URL: this.opts.smtpUrl,
       EMAIL_FROM: 'Homing <noreply@localhost>',
-      SMS_PROVIDER: 'twilio',
-      TWILIO_ACCOUNT_SID: this.opts.twilio.accountSid,
-      TWILIO_AUTH_TOKEN: this.opts.twilio.authToken,
-      TWILIO_FROM,
-      TWILIO_API_URL: this.opts.twilio.url,
+      ...(this.opts.twilio
+        ? { SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: this.opts.twilio.accountSid, TWILIO_AUTH_TOKEN: this.opts.twilio.authToken, TWILIO_FROM, TWILIO_API_URL: this.opts.twilio.url }
+        : { SMS_PROVIDER: 'mailbox' }),
       LOG_LEVEL: 'info',
+      ...this.opts.env,
       ...extra,
     };
   }
@@ -58,7 +63,7 @@ export class HomingDeployment {
     return runToEnd(`homing ${args[0]}`, process.execPath, [CLI, ...args], { env: this.env(args[0]!, extra), cwd: this.opts.dir }, 180_000);
   }
 
-  private spawn(name: string, command: 'api' | 'worker', extra: Record<string, string> = {}): GroupProcess {
+  private spawn(name: string, command: 'api' | 'worker' | 'start', extra: Record<string, string> = {}): GroupProcess {
     // cwd is the temp dir: the CLI reads a .env in its working directory, and the repository's must not leak in.
     const proc = new GroupProcess(name, process.execPath, [CLI, command], { env: this.env(name, extra), cwd: this.opts.dir });
     this.processes.push(proc);
@@ -72,6 +77,15 @@ export class HomingDeployment {
     this.api = this.spawn('api', 'api', { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: this.url });
     for (let i = 1; i <= workers; i++) this.workers.push(this.spawn(`worker-${i}`, 'worker', { PUBLIC_URL: this.url }));
     await Promise.all([this.api.waitFor('API listening'), ...this.workers.map((w) => w.waitFor('worker running'))]);
+  }
+
+  /** `homing start` instead: the API and the worker in one process, on the same external Postgres and Temporal. */
+  async startAllInOne(): Promise<void> {
+    await this.run(['migrate']);
+    const port = await freePort();
+    this.url = `http://127.0.0.1:${port}`;
+    this.api = this.spawn('start', 'start', { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: this.url });
+    await this.api.waitFor('Homing is running.');
   }
 
   /** A management API call with the admin token. */

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { packageRoot } from '../../src/version';
+import { packageRoot } from '../src/version';
 
 export interface ComposeSettings {
   /** `TEMPORAL_VERSION`'s default: the server and admin-tools images' tag. */

@@ -1,6 +1,14 @@
 import type { ChildProcess } from 'node:child_process';
-import { spawnChild } from '../../src/embedded/processes';
-import { eventually } from '../helpers/homing';
+import { spawnChild } from '../src/embedded/processes';
+
+/** Polls `done` every 50 ms until it holds or `timeoutMs` passes. */
+export async function until(done: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() >= deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 /**
  * A child in a process group of its own, so that stopping it stops everything
@@ -33,13 +41,13 @@ export class GroupProcess {
 
   /** Waits until `text` appears in its output, failing (with the output) if it exits first. */
   async waitFor(text: string, timeoutMs = 120_000): Promise<void> {
-    await eventually(async () => this.output.includes(text) || !this.running, timeoutMs, `${this.name}: "${text}"`);
+    await until(() => this.output.includes(text) || !this.running, timeoutMs, `${this.name}: "${text}"`);
     if (!this.output.includes(text)) throw new Error(`${this.name} exited (${this.child.exitCode ?? this.child.signalCode}) before "${text}":\n${this.output.slice(-4000)}`);
   }
 
   /** Resolves with the exit code; fails if it runs longer than `timeoutMs`. */
   async exitCode(timeoutMs = 120_000): Promise<number | null> {
-    await eventually(async () => !this.running, timeoutMs, `${this.name} to exit`);
+    await until(() => !this.running, timeoutMs, `${this.name} to exit`);
     return this.child.exitCode;
   }
 

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../src/embedded/postgres';
-import { freePort } from '../../src/embedded/ports';
-import { temporalCli } from '../helpers/servers';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../src/embedded/postgres';
+import { freePort } from '../src/embedded/ports';
+import { provisionTemporalBinary } from '../src/embedded/temporal-binaries';
+import { packageRoot } from '../src/version';
 import { composeSettings } from './compose-settings';
 import { GroupProcess, runToEnd } from './processes';
 import type { TemporalTools } from './temporal-tools';
@@ -30,11 +31,14 @@ export interface ClusterPostgres {
   urlFor(database: string): string;
 }
 
-/** One PostgreSQL for Temporal and Homing, as compose's `postgres` service (database `homing` made at start). */
-export async function startClusterPostgres(dataDir: string, maxConnections: number): Promise<ClusterPostgres> {
+/**
+ * One PostgreSQL for Temporal and Homing, as compose's `postgres` service (database `homing` made at start),
+ * with fsync off for speed; `flags` come last, so they can turn it back on (the bench does).
+ */
+export async function startClusterPostgres(dataDir: string, maxConnections: number, flags: string[] = []): Promise<ClusterPostgres> {
   // Open to others: as root, PostgreSQL runs as the `postgres` user and must reach it.
   fs.mkdirSync(dataDir, { mode: 0o755 });
-  const handle = await startEmbeddedPostgres({ dataDir, database: 'homing', flags: ['-c', `max_connections=${maxConnections}`, '-c', 'fsync=off'] });
+  const handle = await startEmbeddedPostgres({ dataDir, database: 'homing', flags: ['-c', `max_connections=${maxConnections}`, '-c', 'fsync=off', ...flags] });
   const url = new URL(handle.url);
   return {
     handle,
@@ -99,6 +103,9 @@ export async function startTemporalServer(tools: TemporalTools, pg: ClusterPostg
   const proc = new GroupProcess('temporal-server', tools.server, ['start'], { env, cwd: dir });
   return { address: `127.0.0.1:${frontend}`, process: proc };
 }
+
+/** The Temporal CLI, provisioned into the repository's default tools dir as `npm start` does. */
+const temporalCli = () => provisionTemporalBinary('temporal', path.join(packageRoot(), '.homing', 'tools'));
 
 export async function cli(args: string[], cwd: string): Promise<string> {
   return runToEnd(`temporal ${args.slice(0, 3).join(' ')}`, temporalCli(), args, { env: { PATH: process.env.PATH, HOME: process.env.HOME }, cwd }, 60_000);
