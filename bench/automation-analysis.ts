@@ -12,7 +12,7 @@ export const STAGES = [
   ['send → ingested', 'HTTP send → the ingest transaction (`events.received_at`)'],
   ['ingested → run recorded', 'outbox → shard drain → the apply transaction that records the run (`runs.created_at`)'],
   ['run recorded → start returned', 'commit, then the Temporal start call until `runs.started_at` (written after it returned)'],
-  ['start returned → send activity', 'first workflow task, the activity task dispatched, until the message row (`messages.created_at`)'],
+  ['start returned → send activity', 'the first workflow task (handed back eagerly or through the task queue) runs the send (a local activity), until its message row (`messages.created_at`)'],
   ['send activity → SMTP begins', 'run, profile, template, render, tracking links (`messages.send_started_at`)'],
   ['SMTP begins → DATA accepted', 'nodemailer pool → the receiver answering 250'],
 ] as const;

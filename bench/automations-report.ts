@@ -220,7 +220,7 @@ function limits(r: AutomationReport, info: AutomationRunInfo): string[] {
   // One process near a full core while the machine has spare CPU: its work is serialized, and it is the limit.
   const serverBound = bareServer >= 85 && b.cpu.systemBusy < 85;
   out.push(
-    `**What limits it: the Temporal dev server, and the CPU per run on ${info.cores} cores.** The same workflow shape with nothing of Homing in it (a plain client and worker, one no-op activity, the 24 h wait) ran ${int(b.meanRate)} runs/s on this dev server (best 5 s: ${int(b.peakRate5s)}/s) ` +
+    `**What limits it: the Temporal dev server, and the CPU per run on ${info.cores} cores.** The textbook workflow shape with nothing of Homing in it (a plain client and worker, one no-op activity task, the 24 h wait) ran ${int(b.meanRate)} runs/s on this dev server (best 5 s: ${int(b.peakRate5s)}/s) ` +
       `at ${dec(cpuPerRun(b.cpu.groups.temporal, b.meanRate), 1)} ms of Temporal server CPU and ${dec(cpuPerRun(b.cpu.groups['bare temporal worker'], b.meanRate), 1)} ms of SDK worker CPU per run; ` +
       (serverBound
         ? `the server process stayed at ${pct(bareServer)} of a core while the machine was only ${pct(b.cpu.systemBusy)} busy: its work does not spread over the second core, so about ${int(1000 / cpuPerRun(bareServer, b.meanRate))} runs/s is its own ceiling here, whatever the worker does. `

@@ -42,6 +42,7 @@ export function limits(r: BenchReport): string[] {
     `Even API-only, Homing reaches ${ratio(ab, bb)} (batched) and ${ratio(as, sb)} (single) of the bare Node server's throughput: Homing's process spends ${dec(cpuPerEvent(r.apiOnly.single.cpu.groups.homing, as), 0)} µs of CPU per single-event request against ${dec(cpuPerEvent(r.single.bare.cpu.groups['bare server'], sb), 0)} µs for the bare server, ` +
     `and Postgres ${dec(cpuPerEvent(r.apiOnly.single.cpu.groups.postgres, as), 0)} µs per single event (${dec(cpuPerEvent(r.apiOnly.batch.cpu.groups.postgres, ab), 0)} µs per batched one); the API's time is spread over Node's HTTP stack, Express, Homing's handlers and the pg protocol with no single hot spot (see the profile in section 3).`;
   out.push(worker);
+  out.push(singleEventBudget(r));
 
   if (r.probesInstalled.batches) {
     const secB = b.load.elapsedMs / 1000;
@@ -109,4 +110,32 @@ export function limits(r: BenchReport): string[] {
       `The machine is shared and noisy (load average ${r.machine.loadavgStart.map((x) => x.toFixed(2)).join(' / ')} at the start, ${r.machine.loadavgEnd.map((x) => x.toFixed(2)).join(' / ')} at the end; "other processes" in the CPU table is CPU used by processes outside this bench): figures from one run can move by tens of percent.`,
   );
   return out;
+}
+
+/**
+ * Whether the single-event goal (a quarter of bare Node's rate, with the worker
+ * running) fits this machine at all: the CPU every event costs outside Homing's
+ * HTTP handling, measured in this run, against the CPU the goal's rate leaves.
+ */
+function singleEventBudget(r: BenchReport): string {
+  const cores = r.machine.cores;
+  const s = r.single.homing;
+  const eps = perSecond(s.load).events;
+  const g = s.cpu.groups;
+  const goal = perSecond(r.single.bare.load).events / 4;
+  const budget = (cores * 1e6) / goal;
+  const postgres = cpuPerEvent(g.postgres, eps);
+  const temporal = cpuPerEvent(g.temporal, eps);
+  const loadgen = cpuPerEvent(g['load generator'], eps);
+  const bareServer = cpuPerEvent(r.single.bare.cpu.groups['bare server'], perSecond(r.single.bare.load).events);
+  const floor = postgres + temporal + loadgen + bareServer;
+  const all = cpuPerEvent(g.homing, eps) + postgres + temporal + loadgen;
+  return (
+    `**The single-event goal on ${cores} cores.** A quarter of the bare server's rate is ${int(goal)} events/s, which leaves ${dec(budget, 0)} µs of CPU per event for everything on this machine. ` +
+    `With the worker running, one event cost ${dec(all, 0)} µs in all (Homing ${dec(cpuPerEvent(g.homing, eps), 0)}, Postgres ${dec(postgres, 0)}, Temporal ${dec(temporal, 0)}, the load generator ${dec(loadgen, 0)}): room for ${int((cores * 1e6) / all)} events/s at 100 % of both cores. ` +
+    `Even with Homing's own process as cheap as the bare server (${dec(bareServer, 0)} µs), Postgres (its durable commit, the outbox, and applying every ${r.settings.identifyEvery}th event, an identify, to its profile), Temporal and the load generator alone take ${dec(floor, 0)} µs per event: ` +
+    (floor > budget
+      ? `more than the budget, so the goal cannot be met on this machine without doing less per event in Postgres (or giving up durable commits); what can shrink is Homing's share.`
+      : `within the budget, so the goal is a matter of Homing's own cost per request.`)
+  );
 }

@@ -16,6 +16,13 @@ export interface WorkerOptions {
 /** The workflow bundle's entry point, from src/ or dist/src/ alike. */
 export const WORKFLOWS_PATH = path.resolve(__dirname, '../../workflows');
 
+/**
+ * A run starts eagerly only when a workflow task slot is free at that moment
+ * (idle pollers hold some, and a task holds its slot while its send runs):
+ * more slots than the SDK's 40, fewer starts through the task queue.
+ */
+const WORKFLOW_TASK_SLOTS = 100;
+
 export function createWorker(opts: WorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: opts.connection,
@@ -24,5 +31,7 @@ export function createWorker(opts: WorkerOptions): Promise<Worker> {
     ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(opts.activities),
     maxCachedWorkflows: opts.maxCachedWorkflows,
+    // The SDK allows no more slots than cached workflows (with the cache on).
+    maxConcurrentWorkflowTaskExecutions: opts.maxCachedWorkflows > 0 ? Math.min(WORKFLOW_TASK_SLOTS, opts.maxCachedWorkflows) : WORKFLOW_TASK_SLOTS,
   });
 }
