@@ -258,7 +258,9 @@ function limits(r: AutomationReport, info: AutomationRunInfo): string[] {
         `at most ${dec(((after.homing.rssMiB - before.homing.rssMiB) * 1024) / Math.max(1, cached), 0)} KiB per cached workflow (RSS also keeps memory the allocator freed). ` +
         `The cache holds at most ${after.worker ? int(after.worker.maxCachedWorkflows) : 'n/a'} workflows (read from the running worker; the heap limit is ${dec(after.homing.heapLimitMiB / 1024, 1)} GiB); beyond that, parked runs are evicted and cost the worker no state` +
         (last && last !== after
-          ? `, though RSS still grew by ${dec(last.homing.rssMiB - after.homing.rssMiB, 0)} MiB over the next ${int(last.parked - after.parked)} runs (${dec(last.homing.rssMiB, 0)} MiB with ${int(last.parked)} parked). `
+          ? last.homing.rssMiB >= after.homing.rssMiB
+            ? `, though RSS still grew by ${dec(last.homing.rssMiB - after.homing.rssMiB, 0)} MiB over the next ${int(last.parked - after.parked)} runs (${dec(last.homing.rssMiB, 0)} MiB with ${int(last.parked)} parked). `
+            : `; over the next ${int(last.parked - after.parked)} runs RSS fell by ${dec(after.homing.rssMiB - last.homing.rssMiB, 0)} MiB (${dec(last.homing.rssMiB, 0)} MiB with ${int(last.parked)} parked), so part of the growth after the park phase was the burst's working memory, not the parked runs'. `
           : '. ') +
         `The Temporal server grew by ${dec(after.temporalRssMiB - before.temporalRssMiB, 0)} MiB.`,
     );

@@ -21,7 +21,7 @@ const optional = z.string().optional();
  * 10,000 parked runs stay within a few hundred MiB. (The SDK's own default
  * grows with the heap limit: 2,310 workflows, ~1 GiB, on a 4 GiB heap.)
  */
-export const DEFAULT_WORKFLOW_CACHE_SIZE = 500;
+export const DEFAULT_WORKFLOW_CACHE_SIZE = 250;
 
 /** A whole number from `min` to `max`; `problem` names the unit, e.g. 'must be a whole number of connections from 1 to 500'. */
 const wholeNumber = (min: number, max: number, problem: string) =>

@@ -36,7 +36,7 @@ describe('defaults', () => {
       port: 3000,
       dataDir: path.resolve('./.homing'),
       databaseUrl: undefined,
-      workflowCacheSize: 500,
+      workflowCacheSize: 250,
       temporal: { address: undefined, namespace: 'default', taskQueue: 'homing', apiKey: undefined, tls: undefined },
       apiKeys: ['api-key'],
       adminToken: 'admin-token',

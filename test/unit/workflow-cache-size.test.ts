@@ -14,7 +14,7 @@ function problemsOf(env: NodeJS.ProcessEnv): string[] {
 describe('HOMING_WORKFLOW_CACHE_SIZE', () => {
   it('defaults to a cache whose parked runs fit a few hundred MiB, far below the SDK default of thousands', () => {
     expect(loadConfig(SECRETS).workflowCacheSize).toBe(DEFAULT_WORKFLOW_CACHE_SIZE);
-    expect(DEFAULT_WORKFLOW_CACHE_SIZE).toBe(500);
+    expect(DEFAULT_WORKFLOW_CACHE_SIZE).toBe(250);
   });
 
   it.each([
