@@ -16,10 +16,10 @@ export class ConfigError extends Error {
 const optional = z.string().optional();
 
 /**
- * The sticky cache's default: each cached run costs the worker ~0.3 MiB, and
- * a run evicted from it is replayed from its short history when it wakes, so
- * 10,000 parked runs stay within a few hundred MiB. (The SDK's own default
- * grows with the heap limit: 2,310 workflows, ~1 GiB, on a 4 GiB heap.)
+ * The sticky cache's default: each cached run costs the worker 0.2–0.3 MiB,
+ * and a run evicted from it replays its six-event history when it wakes (tens
+ * of ms; BENCHMARKS.md section 5), so 10,000 parked runs stay under 500 MiB.
+ * (The SDK's own default grows with the heap limit: 2,310 workflows, ~1 GiB.)
  */
 export const DEFAULT_WORKFLOW_CACHE_SIZE = 250;
 
