@@ -50,6 +50,12 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/src ./src
 
+# glibc gives each thread that allocates its own malloc arena, and the Temporal
+# SDK's native threads keep theirs: with two, a worker holding 10,000 parked
+# runs measured 416 MiB RSS after a burst of starts instead of 491 (README,
+# "Worker memory").
+ENV MALLOC_ARENA_MAX=2
+
 # The image's `node` user, numerically so that runAsNonRoot-style checks can
 # verify it. Code stays root-owned: the process cannot modify what it runs.
 USER 1000:1000
