@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { Traits } from '../ingest/traits';
+import { PROFILE_BY_ID_OR_ALIAS } from './profiles';
 
 type Queryable = Pick<PoolClient, 'query'>;
 
@@ -16,8 +17,7 @@ export interface SendContext {
 export async function sendContext(q: Queryable, userId: string, triggerMessageId: string): Promise<SendContext> {
   const { rows } = await q.query<{ traits: Traits | null; event: Record<string, unknown> | null; group: Traits | null }>(
     `SELECT
-       (SELECT p.traits FROM profiles p
-         WHERE p.user_id = $1 OR p.user_id = (SELECT user_id FROM profile_aliases WHERE alias = $1) LIMIT 1) AS traits,
+       (SELECT p.traits FROM profiles p WHERE ${PROFILE_BY_ID_OR_ALIAS} LIMIT 1) AS traits,
        (SELECT payload FROM events WHERE message_id = $2 AND duplicate_of IS NULL) AS event,
        (SELECT g.traits FROM group_members m JOIN groups g USING (group_id)
          WHERE m.user_id = $1 ORDER BY m.joined_at DESC LIMIT 1) AS "group"`,
