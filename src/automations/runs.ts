@@ -35,22 +35,36 @@ const isGone = (err: unknown) => err instanceof WorkflowNotFoundError;
  * sweep to do again, so a Temporal outage delays runs but loses none.
  */
 export class RunControl {
+  private callsInFlight = 0;
+  private readonly waitingCalls: Array<() => void> = [];
+
   constructor(private readonly deps: RunControlDeps) {}
 
   /**
-   * Does the Temporal part of what a committed batch of events decided, a few
-   * calls at a time (thousands at once only queue inside Temporal and keep runs
-   * pending long enough for the sweep to start them again). Failures are left
-   * to the sweep.
+   * Does the Temporal part of what a committed batch of events decided. Failures
+   * are left to the sweep.
    */
   async apply(work: RunWork): Promise<void> {
     const calls = [...work.start.map((id) => () => this.start(id)), ...work.cancel.map((id) => () => this.cancelWorkflow(id))];
-    const lane = async (): Promise<void> => {
-      for (let call = calls.shift(); call; call = calls.shift()) {
-        await call().catch((err: unknown) => this.deps.log.warn({ err }, 'run start or cancel deferred to the sweep'));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(MAX_CALLS_IN_FLIGHT, calls.length) }, lane));
+    await Promise.all(calls.map((call) => this.limited(call).catch((err: unknown) => this.deps.log.warn({ err }, 'run start or cancel deferred to the sweep'))));
+  }
+
+  /**
+   * A few calls at a time across every batch in this process: thousands at once only
+   * queue inside Temporal, keep runs pending long enough for the sweep to start them
+   * again, and hold the worker's task slots that eager starts need.
+   */
+  private async limited(call: () => Promise<void>): Promise<void> {
+    if (this.callsInFlight < MAX_CALLS_IN_FLIGHT) this.callsInFlight++;
+    else await new Promise<void>((resolve) => this.waitingCalls.push(resolve));
+    try {
+      await call();
+    } finally {
+      // Hand the slot straight to the next waiting call, or give it back.
+      const next = this.waitingCalls.shift();
+      if (next) next();
+      else this.callsInFlight--;
+    }
   }
 
   async start(id: string): Promise<void> {
