@@ -10,6 +10,8 @@ import { exportOutcomes, type ExporterConfig } from '../src/outcomes/exporter';
 import { inTransaction } from '../src/db/pool';
 import { sendMessage, type SendDeps } from '../src/messaging/send';
 import type { RunStatus, SendRequest } from '../workflows/types';
+import { readRecipient, readTrigger } from '../src/automations/run-reads';
+import type { RecipientProfile, TriggerEvent } from '../src/sdk/automation';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -19,7 +21,19 @@ export interface ActivityDeps {
   outcomes: ExporterConfig;
   /** Prefix of the workflow ids of runs (includes the task queue). */
   workflowIdPrefix: string;
+  /** HOMING_DEFAULT_TIMEZONE, for recipients without one. */
+  defaultTimezone: string;
 }
+
+/**
+ * An ignored run's result: `{outcome: 'ignored'}`, or `{opened: false}` as
+ * email-then-sms returned it before automations were definitions (a closeRun
+ * activity task scheduled by that code may still run after an upgrade).
+ */
+const isIgnored = (result: unknown) => {
+  const r = result as { outcome?: unknown; opened?: unknown } | undefined;
+  return r?.outcome === 'ignored' || r?.opened === false;
+};
 
 /** How long a drain waits for more work after its shard ran dry, and how long it may run at most. */
 export const DRAIN_LINGER_MS = 2_000;
@@ -61,16 +75,26 @@ export function createActivities(deps: ActivityDeps) {
       return sendMessage(deps.send, req, { last: maxAttempts > 0 && ctx.info.attempt >= maxAttempts, heartbeat });
     },
 
+    /** `ctx.profile()`: the run's recipient as stored now. */
+    async runProfile(runId: string): Promise<RecipientProfile> {
+      return readRecipient(deps.pool, runId, deps.defaultTimezone);
+    },
+
+    /** `ctx.trigger()`: the event that started the run. */
+    async runTrigger(runId: string): Promise<TriggerEvent> {
+      return readTrigger(deps.pool, runId);
+    },
+
     /**
      * Records how a run ended. A canceled run's messages not sent yet become
-     * CANCELED (sent ones stay sent); a run that ended `opened: false` reports
+     * CANCELED (sent ones stay sent); a run whose outcome is `ignored` reports
      * its ignored escalation to Segment.
      */
     async closeRun(close: { runId: string; status: RunStatus; result?: unknown; error?: string }): Promise<void> {
       await inTransaction(deps.pool, async (client) => {
         await closeRunRow(client, close.runId, close.status, close.result ?? (close.error ? { error: close.error } : undefined));
         if (close.status === 'canceled') await cancelRunMessages(client, close.runId);
-        if ((close.result as { opened?: unknown } | undefined)?.opened === false) await recordIgnored(client, close.runId);
+        if (isIgnored(close.result)) await recordIgnored(client, close.runId);
       });
     },
 

@@ -9,6 +9,7 @@ import { runDoctor } from './doctor';
 import { replayCommand } from './temporal/replay';
 import { writeRuntimeInfo } from './runtime-info';
 import { banner } from './banner';
+import { setUpAutomations } from './automations/user-automations';
 import { lockDataDir, secureDataDir } from './embedded/data-dir';
 
 const USAGE = `usage: homing <command>
@@ -90,6 +91,9 @@ async function main(argv: string[]): Promise<void> {
     log.fatal({ err }, 'fatal error');
     void shutdown.run(1, 'fatal error');
   };
+
+  // A bad definition stops start-up here, before anything is started.
+  if (['start', 'api', 'worker'].includes(command)) setUpAutomations(config.automationsPath);
 
   switch (command) {
     case 'start': {

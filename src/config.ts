@@ -27,6 +27,15 @@ export const DEFAULT_WORKFLOW_CACHE_SIZE = 250;
 const wholeNumber = (min: number, max: number, problem: string) =>
   z.string().regex(/^\d+$/, problem).transform(Number).pipe(z.number().min(min, problem).max(max, problem));
 
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const url = (what: string) =>
   z.string().refine((v) => URL.canParse(v), { message: `must be a URL (${what})` });
 
@@ -45,6 +54,11 @@ const envSchema = z.object({
   HOMING_WORKFLOW_CACHE_SIZE: wholeNumber(0, 100_000, 'must be 0 or a whole number of workflows from 2 to 100000')
     .refine((n) => n !== 1, 'must be 0 or a whole number of workflows from 2 to 100000')
     .default(DEFAULT_WORKFLOW_CACHE_SIZE),
+  HOMING_AUTOMATIONS: optional,
+  HOMING_DEFAULT_TIMEZONE: z
+    .string()
+    .refine(isTimeZone, 'must be an IANA time zone, like "Europe/Berlin" or "UTC"')
+    .default('UTC'),
   TEMPORAL_ADDRESS: optional,
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('homing'),
@@ -113,6 +127,10 @@ export interface Config {
   databasePoolSize?: number;
   /** Workflows a worker keeps in memory between their tasks (the SDK's maxCachedWorkflows). */
   workflowCacheSize: number;
+  /** HOMING_AUTOMATIONS: the user's automations (a module or a directory), resolved; unset: only the built-ins. */
+  automationsPath?: string;
+  /** The time zone of recipients who have none (for sleepUntil). */
+  defaultTimezone: string;
   temporal: {
     /** Unset: run the embedded Temporal dev server. */
     address?: string;
@@ -218,6 +236,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: env.DATABASE_URL,
     databasePoolSize: env.DATABASE_POOL_SIZE,
     workflowCacheSize: env.HOMING_WORKFLOW_CACHE_SIZE,
+    automationsPath: env.HOMING_AUTOMATIONS === undefined ? undefined : path.resolve(env.HOMING_AUTOMATIONS),
+    defaultTimezone: env.HOMING_DEFAULT_TIMEZONE,
     temporal: {
       address: env.TEMPORAL_ADDRESS,
       namespace: env.TEMPORAL_NAMESPACE,

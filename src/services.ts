@@ -12,6 +12,7 @@ import { IngestPipeline } from './ingest/pipeline';
 import { createApp } from './http/app';
 import { Dispatcher, workflowIdPrefix } from './automations/dispatcher';
 import { RunControl } from './automations/runs';
+import { setUpAutomations } from './automations/user-automations';
 import { createProviders, type Providers } from './messaging/providers';
 import type { ActivityDeps } from '../activities';
 import { ensureSearchAttributes } from './temporal/search-attributes';
@@ -94,6 +95,7 @@ export interface RunningApi extends Stoppable {
 /** The HTTP API: ingest, management, health. Needs Postgres; Temporal only for /readyz. */
 export async function startApi(deps: ServiceDeps & { port?: number }): Promise<RunningApi> {
   const { config, pool, log } = deps;
+  setUpAutomations(config.automationsPath);
   const temporal = lazyClient({ ...config.temporal, address: deps.temporalAddress });
   const app = createApp({
     pool,
@@ -138,6 +140,7 @@ export function activityDeps(config: Config, pool: Pool, runs: RunControl): Acti
     runs,
     providers,
     workflowIdPrefix: workflowIdPrefix(config.temporal.taskQueue),
+    defaultTimezone: config.defaultTimezone,
     send: {
       pool,
       providers,
@@ -153,6 +156,7 @@ export function activityDeps(config: Config, pool: Pool, runs: RunControl): Acti
 /** The Temporal worker and the outbox dispatcher that wakes its shard workflows. */
 export async function startWorker(deps: ServiceDeps & { workflowBundlePath?: string; onFatal?: (err: unknown) => void }): Promise<Stoppable> {
   const { config, pool, log } = deps;
+  const automationFiles = setUpAutomations(config.automationsPath);
   const temporalConfig = { ...config.temporal, address: deps.temporalAddress };
   installTemporalLogging(log);
   const connection = await connectWorker(temporalConfig);
@@ -166,6 +170,7 @@ export async function startWorker(deps: ServiceDeps & { workflowBundlePath?: str
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    automationFiles,
     workflowBundlePath: deps.workflowBundlePath,
     activities,
     maxCachedWorkflows: config.workflowCacheSize,

@@ -70,7 +70,13 @@ export function trackEngagement() {
  * guarantee that the identify with the address arrives first). A send is never
  * interrupted by cancellation halfway: the run stops at its next wait.
  */
-export async function deliver(input: RunInput<unknown>, step: string, channel: Channel, template: TemplateRef, contactWait: Duration): Promise<SendOutcome> {
+export async function deliver(
+  input: RunInput<unknown>,
+  step: string,
+  channel: Channel,
+  template: TemplateRef,
+  contactWait: Duration,
+): Promise<Exclude<SendOutcome, { status: 'no-contact' }>> {
   const deadline = Date.now() + msToNumber(contactWait);
   for (let pause = 5_000; ; pause = Math.min(pause * 2, 60_000)) {
     const finalContactCheck = Date.now() >= deadline;

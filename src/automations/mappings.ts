@@ -3,7 +3,7 @@ import type { PoolClient } from 'pg';
 import { getPublishedTemplate } from '../db/templates';
 import type { MappingDefinition } from '../db/mappings';
 import type { TemplateRef } from '../../workflows/types';
-import { catalog, findAutomation } from './catalog';
+import { automations, findAutomation, type Automation, isChannel, paramsSchema, templateSlots } from './catalog';
 
 type Queryable = Pick<PoolClient, 'query'>;
 
@@ -24,18 +24,18 @@ export class MappingError extends Error {
  */
 export async function validateMapping(q: Queryable, d: MappingDefinition): Promise<MappingDefinition> {
   const automation = findAutomation(d.automation);
-  if (!automation) throw new MappingError(`unknown automation "${d.automation}"; the catalog has: ${catalog.map((a) => a.id).join(', ')}`);
-  const parsed = automation.params.safeParse(d.params);
+  if (!automation) throw new MappingError(`unknown automation "${d.automation}"; the catalog has: ${automations().map((a) => a.id).join(', ')}`);
+  const parsed = paramsSchema(automation).safeParse(d.params);
   if (!parsed.success) throw new MappingError(`params do not fit automation "${automation.id}": ${z.prettifyError(parsed.error)}`, parsed.error.issues);
-  if (d.status === 'published') await resolveTemplates(q, automation.id, parsed.data);
+  if (d.status === 'published') await resolveTemplates(q, automation, parsed.data);
   return { ...d, params: parsed.data };
 }
 
 /** The published version of every template a run's parameters name, as the run will pin them. */
-export async function resolveTemplates(q: Queryable, automationId: string, params: Record<string, unknown>): Promise<Record<string, TemplateRef>> {
-  const automation = findAutomation(automationId)!;
+export async function resolveTemplates(q: Queryable, automation: Automation, params: Record<string, unknown>): Promise<Record<string, TemplateRef>> {
   const refs: Record<string, TemplateRef> = {};
-  for (const { param, channel } of automation.templates(params)) {
+  for (const { param, channel } of templateSlots(automation, params)) {
+    if (!isChannel(channel)) throw new MappingError(`${param}: automation "${automation.id}" chose the unknown channel ${JSON.stringify(channel)} for these parameters`);
     const id = String(params[param]);
     const template = await getPublishedTemplate(q, id);
     if (!template) throw new MappingError(`${param}: template "${id}" does not exist or has no published version`);

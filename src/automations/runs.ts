@@ -7,7 +7,6 @@ import { metrics } from '../metrics';
 import { runSearchAttributes } from '../temporal/search-attributes';
 import { engagementSignal } from '../../workflows/signals';
 import type { Engagement } from '../../workflows/types';
-import { findAutomation } from './catalog';
 import type { RunWork } from './triggers';
 
 export interface RunControlDeps {
@@ -70,10 +69,9 @@ export class RunControl {
   async start(id: string): Promise<void> {
     const run = await getRun(this.deps.pool, id);
     if (run?.status !== 'pending') return;
-    const automation = findAutomation(run.automation);
-    if (!automation) throw new Error(`run ${id}: automation "${run.automation}" is not in this build's catalog`);
     try {
-      const handle = await this.deps.temporal.workflow.start(automation.workflowType, {
+      // The workflow type is the automation's id (workflows/automation-run.ts).
+      const handle = await this.deps.temporal.workflow.start(run.automation, {
         workflowId: id,
         taskQueue: this.deps.taskQueue,
         args: [{ ...run.input, localActivities: true }],

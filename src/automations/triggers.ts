@@ -1,7 +1,8 @@
 import type { PoolClient } from 'pg';
 import { mappingsCanceledBy, mappingsTriggeredBy, type Trigger } from '../db/mappings';
 import { resolveProfileId } from '../db/profiles';
-import { insertRun, requestCancel } from '../db/runs';
+import { closeRunRow, insertRun, requestCancel } from '../db/runs';
+import { findAutomation } from './catalog';
 import { resolveTemplates } from './mappings';
 import type { RunInput } from '../../workflows/types';
 
@@ -34,12 +35,13 @@ export const runIdFor = (prefix: string, mappingId: string, messageId: string) =
 export async function triggerRuns(client: PoolClient, trigger: Trigger, ctx: TriggerContext, work: RunWork): Promise<void> {
   for (const mapping of await mappingsTriggeredBy(client, trigger)) {
     const runId = runIdFor(ctx.workflowIdPrefix, mapping.id, ctx.messageId);
+    const automation = findAutomation(mapping.automation);
     const input: RunInput<Record<string, unknown>> = {
       runId,
       userId: ctx.userId,
       automation: mapping.automation,
       params: mapping.params,
-      templates: await resolveTemplates(client, mapping.automation, mapping.params),
+      templates: automation ? await resolveTemplates(client, automation, mapping.params) : {},
     };
     const created = await insertRun(client, {
       id: runId,
@@ -51,7 +53,12 @@ export async function triggerRuns(client: PoolClient, trigger: Trigger, ctx: Tri
       trigger_event: ctx.triggerEvent,
       input,
     });
-    if (created) work.start.push(runId);
+    if (!created) continue;
+    // A mapping of an automation this process did not load (HOMING_AUTOMATIONS differs
+    // between processes): the run is recorded as failed, saying why, rather than
+    // holding up every other event of the shard.
+    if (automation) work.start.push(runId);
+    else await closeRunRow(client, runId, 'failed', { error: `automation "${mapping.automation}" is not loaded by this worker (check HOMING_AUTOMATIONS)` });
   }
 }
 

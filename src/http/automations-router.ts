@@ -1,7 +1,7 @@
 import express from 'express';
 import { z } from 'zod';
 import type { Pool } from 'pg';
-import { catalog } from '../automations/catalog';
+import { automations, paramsSchema } from '../automations/catalog';
 import { MappingError, validateMapping } from '../automations/mappings';
 import type { RunControl } from '../automations/runs';
 import { deleteMapping, getMapping, listMappings, saveMapping, type Mapping, type MappingDefinition } from '../db/mappings';
@@ -47,7 +47,7 @@ export function automationsRouter(deps: AutomationsRouterDeps): express.Router {
   });
 
   routes.add(router, { method: 'get', path: '/api/automations', tag: 'automations', summary: 'The catalog of code automations and their parameter schemas', response: s.automationList }, async () => ({
-    automations: catalog.map((a) => ({ id: a.id, description: a.description, parameters: z.toJSONSchema(a.params, { io: 'input' }) as Record<string, unknown> })),
+    automations: automations().map((a) => ({ id: a.id, description: a.description, parameters: z.toJSONSchema(paramsSchema(a), { io: 'input' }) as Record<string, unknown> })),
   }));
 
   /** Validates and writes a mapping in one transaction (the template check and the write see the same state). */

@@ -11,7 +11,8 @@ import { loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { lazyClient } from './connection';
 import { installTemporalLogging } from './runtime';
-import { WORKFLOWS_PATH } from './worker';
+import { workflowSource, type WorkflowSource } from './workflow-source';
+import { setUpAutomations } from '../automations/user-automations';
 
 /** Histories on disk (files, or directories of *.json), or closed runs on a Temporal server. */
 export type HistorySource = { files: string[] } | { client: Client; query: string; limit?: number };
@@ -41,6 +42,8 @@ export interface ReplayOptions {
   source: HistorySource;
   /** The workflows entry to replay against; the shipped workflows/ by default. */
   workflowsPath?: string;
+  /** User automation files (HOMING_AUTOMATIONS) to bundle beside the shipped workflows. */
+  automationFiles?: readonly string[];
   /** A prebuilt bundle instead (tests build one per run). */
   workflowBundle?: { code: string } | { codePath: string };
   /** Called once per history as soon as it has replayed. */
@@ -142,14 +145,16 @@ function outcome({ history, ...meta }: LoadedHistory, result: ReplayResult): Rep
  * Bundles the workflows before any replay worker exists, so a bundle that fails
  * leaves no SDK runtime behind, and says why in webpack's words.
  */
-async function bundle(workflowsPath: string): Promise<{ code: string }> {
+async function bundle(source: WorkflowSource): Promise<{ code: string }> {
   const errors: string[] = [];
   const ignore = () => undefined;
   const logger = { log: ignore, trace: ignore, debug: ignore, info: ignore, warn: ignore, error: (message: string) => void errors.push(message) };
   try {
-    return await bundleWorkflowCode({ workflowsPath, logger });
+    return await bundleWorkflowCode({ workflowsPath: source.workflowsPath, ...source.bundlerOptions, logger });
   } catch (err) {
-    throw new Error(`the workflows at ${workflowsPath} do not bundle: ${errors.join('\n') || errorMessage(err)}`);
+    throw new Error(`the workflows at ${source.workflowsPath} do not bundle: ${errors.join('\n') || errorMessage(err)}`);
+  } finally {
+    source.done();
   }
 }
 
@@ -179,7 +184,9 @@ export async function replayHistories(opts: ReplayOptions): Promise<ReplaySummar
       yield { workflowId: item.workflowId, history: item.history };
     }
   }
-  const workflowBundle = opts.workflowBundle ?? (await bundle(opts.workflowsPath ?? WORKFLOWS_PATH));
+  const workflowBundle =
+    opts.workflowBundle ??
+    (await bundle(opts.workflowsPath ? { workflowsPath: opts.workflowsPath, done: () => undefined } : workflowSource(opts.automationFiles ?? [])));
   for await (const result of Worker.runReplayHistories({ workflowBundle, replayName: 'homing-replay' }, histories())) {
     const loaded = inFlight.shift();
     if (loaded) record(outcome(loaded, result));
@@ -211,13 +218,17 @@ naming the workflow and the history event, instead of failing in production.
       TEMPORAL_ADDRESS, or else from the embedded Temporal of a "homing start"
       running in HOMING_DATA_DIR.
 
-  --type <WorkflowType>  only this workflow type, e.g. emailThenSms (repeatable)
+  --type <WorkflowType>  only this workflow type: an automation id like email-then-sms
+                         (emailThenSms for runs started before 0.2) (repeatable)
   --since <time>         closed at or after: an ISO date, or a duration ago (90m, 24h, 7d)
   --until <time>         closed at or before (same forms)
   --limit <n>            at most n runs, the most recent first (default ${DEFAULT_LIMIT})
   --workflows <path>     replay against this workflows entry (a file or directory
                          like workflows/) instead of the shipped one: try a change
                          before shipping it
+
+HOMING_AUTOMATIONS (as for "homing start") adds the user's automations, so
+their runs replay against the definitions in your repository.
 
 Exit status: 0 every history replayed, 1 nondeterminism or any other failure, 2 bad usage.`;
 
@@ -309,7 +320,10 @@ export async function replayCommand(argv: string[]): Promise<number> {
   // The SDK would log each failure again, and its bundler chatter; the lines below say it all.
   installTemporalLogging(createLogger('error'), 'ERROR');
   try {
-    const summary = await replayHistories({ source, workflowsPath: args.workflowsPath, onProgress: (o) => console.log(line(o)) });
+    // Runs of the user's automations replay against their definitions too.
+    const spec = process.env.HOMING_AUTOMATIONS;
+    const automationFiles = setUpAutomations(spec ? path.resolve(spec) : undefined);
+    const summary = await replayHistories({ source, workflowsPath: args.workflowsPath, automationFiles, onProgress: (o) => console.log(line(o)) });
     const failed = summary.failed.length;
     console.log(`${summary.total} replayed: ${summary.passed} passed, ${failed} failed${summary.total === 0 ? ' (no histories found)' : ''}`);
     return failed > 0 ? 1 : 0;

@@ -98,10 +98,10 @@ it('walks through the README: identify, templates, mapping, track → email → 
     const detail = (await homing.admin(`runs/${encodeURIComponent(runId)}`)).body;
     return detail.status === 'completed' ? detail : undefined;
   }, 60_000, 'the run completed');
-  expect(run.result).toMatchObject({ opened: false });
+  expect(run.result).toEqual({ outcome: 'ignored' });
 
   // Replay of closed runs straight from the cluster, as the README tells before a deploy.
-  const replay = await homing.run(['replay', '--type', 'emailThenSms', '--limit', '20']);
+  const replay = await homing.run(['replay', '--type', 'email-then-sms', '--limit', '20']);
   expect(replay).toMatch(/(\d+) replayed: \1 passed, 0 failed/);
 }, 300_000);
 

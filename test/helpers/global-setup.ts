@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startEmbeddedPostgres } from '../../src/embedded/postgres';
-import { WORKFLOWS_PATH } from '../../src/temporal/worker';
+import { WORKFLOWS_PATH } from '../../src/temporal/workflow-source';
 import { startTestTemporal, tempDir } from './servers';
 
 /**

@@ -47,6 +47,7 @@ export async function startTimeSkippingWorker(env: TestWorkflowEnvironment, homi
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue: config.temporal.taskQueue,
+    automationFiles: [],
     workflowBundlePath: process.env.HOMING_TEST_WORKFLOW_BUNDLE,
     activities,
     maxCachedWorkflows: config.workflowCacheSize,

@@ -102,7 +102,7 @@ describe('tracking links', () => {
 it('a recipient without an address is waited for, then the message is UNDELIVERABLE (no-contact)', async () => {
   await send({ type: 'track', userId: 'nox', event: 'Note', messageId: 'nox-note' });
   const run = await runOf('nox', 'completed');
-  expect(run.result).toEqual({ status: 'undeliverable', reason: 'no-contact' });
+  expect(run.result).toEqual({ outcome: 'done', message: { step: 'message', channel: 'email', status: 'undeliverable', reason: 'no-contact' } });
   const messages = (await homing.admin('/api/messages?userId=nox')).body.messages;
   expect(messages).toMatchObject([{ status: 'UNDELIVERABLE', reason: 'no-contact', recipient: null }]);
 });
@@ -112,14 +112,14 @@ it('an address that arrives while the message waits is used', async () => {
   await runOf('lia', 'running');
   await send({ type: 'identify', userId: 'lia', traits: { name: 'Lia', email: 'lia@example.com' }, messageId: 'lia-identify' });
   expect((await mailTo('lia@example.com')).subject).toBe('Hi Lia');
-  expect((await runOf('lia', 'completed')).result).toMatchObject({ status: 'sent' });
+  expect((await runOf('lia', 'completed')).result).toMatchObject({ outcome: 'done', message: { status: 'sent' } });
 });
 
 it('a template that does not render for this user fails the message for good, with the reason', async () => {
   await send({ type: 'identify', userId: 'sam', traits: { email: 'sam@example.com' }, messageId: 'sam-identify' });
   await send({ type: 'track', userId: 'sam', event: 'Strict', messageId: 'sam-strict' });
   const run = await runOf('sam', 'completed');
-  expect(run.result).toEqual({ status: 'undeliverable', reason: 'TemplateRenderError' });
+  expect(run.result).toEqual({ outcome: 'done', message: { step: 'message', channel: 'email', status: 'undeliverable', reason: 'TemplateRenderError' } });
   const [message] = (await homing.admin('/api/messages?userId=sam')).body.messages;
   expect(message).toMatchObject({ status: 'UNDELIVERABLE', reason: 'failed' });
   const detail = await homing.admin(`/api/messages/${message.id}`);
@@ -157,7 +157,7 @@ describe('rendered size', () => {
     await send({ type: 'identify', userId: 'lon', traits: { phone: '+15550100201' }, messageId: 'lon-identify' });
     await send({ type: 'track', userId: 'lon', event: 'Echo', properties: { body: 'x'.repeat(1_700) }, messageId: 'lon-echo' });
     const run = await runOf('lon', 'completed');
-    expect(run.result).toEqual({ status: 'undeliverable', reason: 'ContentTooLarge' });
+    expect(run.result).toEqual({ outcome: 'done', message: { step: 'message', channel: 'sms', status: 'undeliverable', reason: 'ContentTooLarge' } });
     const [message] = (await homing.admin('/api/messages?userId=lon')).body.messages;
     expect(message).toMatchObject({ status: 'UNDELIVERABLE', reason: 'failed' });
     const detail = await homing.admin(`/api/messages/${message.id}`);
@@ -169,7 +169,7 @@ describe('rendered size', () => {
     const body = `https://example.com/x ${'y'.repeat(1_560)}`;
     await send({ type: 'identify', userId: 'ty', traits: { phone: '+15550100202' }, messageId: 'ty-identify' });
     await send({ type: 'track', userId: 'ty', event: 'Echo', properties: { body }, messageId: 'ty-echo' });
-    expect((await runOf('ty', 'completed')).result).toEqual({ status: 'undeliverable', reason: 'ContentTooLarge' });
+    expect((await runOf('ty', 'completed')).result).toEqual({ outcome: 'done', message: { step: 'message', channel: 'sms', status: 'undeliverable', reason: 'ContentTooLarge' } });
     expect((await homing.admin('/api/mailbox?channel=sms&to=%2B15550100202')).body.messages).toEqual([]);
   });
 
@@ -188,7 +188,7 @@ describe('phone numbers', () => {
     await send({ type: 'identify', userId: 'pam', traits: { phone: '+15550100301, +15550100399' }, messageId: 'pam-identify' });
     await send({ type: 'track', userId: 'pam', event: 'Echo', properties: { body: 'hi' }, messageId: 'pam-echo' });
     const run = await runOf('pam', 'completed');
-    expect(run.result).toEqual({ status: 'undeliverable', reason: 'InvalidAddress' });
+    expect(run.result).toEqual({ outcome: 'done', message: { step: 'message', channel: 'sms', status: 'undeliverable', reason: 'InvalidAddress' } });
     const [message] = (await homing.admin('/api/messages?userId=pam')).body.messages;
     expect(message).toMatchObject({ status: 'UNDELIVERABLE', reason: 'invalid-address' });
     const sms = (await homing.admin('/api/mailbox?channel=sms')).body.messages as Array<{ to: string }>;

@@ -65,7 +65,7 @@ it('an opened email reports Message Sent and Message Opened, and nothing else', 
   const mail = await eventually(async () => (await homing.admin('/api/mailbox?to=val@example.com')).body.messages[0], 20_000, "val's email");
   const pixel = /<img src="([^"]+\/t\/o\/[^"]+)"/.exec(mail.html)![1]!;
   expect((await fetch(pixel)).status).toBe(200);
-  expect((await endedRun('val')).result).toEqual({ opened: true, engagedBy: 'email' });
+  expect((await endedRun('val')).result).toEqual({ outcome: 'engaged', step: 'email', channel: 'email' });
   await eventually(async () => eventsFor('val').length >= 2, 20_000, "val's outcomes");
   await new Promise((r) => setTimeout(r, 3_000));
   expect(summary(eventsFor('val'))).toEqual(['Message Sent:email', 'Message Opened:email']);

@@ -71,7 +71,7 @@ describe('the committed histories', () => {
     expect(summary.failed.map((f) => path.basename(f.file!)).sort()).toEqual(emailThenSms.sort());
     for (const failure of summary.failed) {
       expect(failure).toMatchObject({
-        workflowType: 'emailThenSms',
+        workflowType: expect.stringMatching(/^(emailThenSms|email-then-sms)$/),
         workflowId: expect.stringMatching(/:run:trial:/),
         nondeterministic: true,
         // The new pause's timer where the history has the email's send: a local activity's marker, or in runs
@@ -161,10 +161,10 @@ describe('homing replay against the Temporal server', () => {
 
   it('fetches closed runs of Homing task queue, filtered by type and time', () => {
     const env = { TEMPORAL_ADDRESS: process.env.HOMING_TEST_TEMPORAL_ADDRESS!, TEMPORAL_TASK_QUEUE: homing.config.temporal.taskQueue };
-    const res = cli(['--type', 'singleSend', '--type', 'emailThenSms', '--since', '10m', '--limit', '5'], env);
+    const res = cli(['--type', 'single-send', '--type', 'email-then-sms', '--since', '10m', '--limit', '5'], env);
     expect(res.stderr).toBe('');
     expect(res.status).toBe(0);
-    expect(res.stdout).toContain(`✓ ${workflowId} (singleSend, `);
+    expect(res.stdout).toContain(`✓ ${workflowId} (single-send, `);
     expect(res.stdout).toMatch(/^1 replayed: 1 passed, 0 failed$/m);
     // Nothing closed in the future.
     const none = cli(['--since', new Date(Date.now() + 3_600_000).toISOString()], env);

@@ -98,7 +98,7 @@ it('opened 3 h after the email: the open ends the 24 h wait and no SMS is ever s
   expect(pixel?.startsWith(`${homing.url}/t/o/`)).toBe(true);
   expect((await fetch(pixel!)).status).toBe(200);
 
-  expect(await run.result()).toEqual({ opened: true, engagedBy: 'email' });
+  expect(await run.result()).toEqual({ outcome: 'engaged', step: 'email', channel: 'email' });
   const timeline = await runTimeline(run);
   expect(timeline.timers).toEqual([{ ms: DAY, fired: false }]);
   expect(timeline.sends.map((s) => s.channel)).toEqual(['email']);
@@ -107,7 +107,7 @@ it('opened 3 h after the email: the open ends the 24 h wait and no SMS is ever s
 
   expect((await mailboxOf('ada')).map((m) => m.channel)).toEqual(['email']);
   expect(await statusesOf('ada')).toEqual(['email:OPENED']);
-  expect(await runOf(run.workflowId)).toMatchObject({ status: 'completed', result: { opened: true, engagedBy: 'email' }, input: { params: { wait: '24h', smsWait: '24h' } } });
+  expect(await runOf(run.workflowId)).toMatchObject({ status: 'completed', result: { outcome: 'engaged', step: 'email', channel: 'email' }, input: { params: { wait: '24h', smsWait: '24h' } } });
 }, 60_000);
 
 it('never opened: the SMS goes out at 24 h, and the run ends with opened: false 24 h later', async () => {
@@ -121,7 +121,7 @@ it('never opened: the SMS goes out at 24 h, and the run ends with opened: false 
   const sms = await arrived('bob', 'sms');
   expect(sms.text).toMatch(/^bob, your trial is waiting: http:\/\/localhost:\d+\/t\/c\/\S+$/);
 
-  expect(await run.result()).toEqual({ opened: false });
+  expect(await run.result()).toEqual({ outcome: 'ignored' });
   const timeline = await runTimeline(run);
   expect(timeline.timers).toEqual([
     { ms: DAY, fired: true },
@@ -135,7 +135,7 @@ it('never opened: the SMS goes out at 24 h, and the run ends with opened: false 
 
   expect((await mailboxOf('bob')).map((m) => m.channel).sort()).toEqual(['email', 'sms']);
   expect(await statusesOf('bob')).toEqual(['email:SENT', 'sms:SENT']);
-  expect(await runOf(run.workflowId)).toMatchObject({ status: 'completed', result: { opened: false } });
+  expect(await runOf(run.workflowId)).toMatchObject({ status: 'completed', result: { outcome: 'ignored' } });
 }, 60_000);
 
 it('the SMS link clicked 2 h after the SMS: the run ends engaged by SMS, without opened: false', async () => {
@@ -150,7 +150,7 @@ it('the SMS link clicked 2 h after the SMS: the run ends engaged by SMS, without
   expect(res.status).toBe(302);
   expect(res.headers.get('location')).toBe('https://example.com/start?plan=pro');
 
-  expect(await run.result()).toEqual({ opened: true, engagedBy: 'sms' });
+  expect(await run.result()).toEqual({ outcome: 'engaged', step: 'sms', channel: 'sms' });
   const timeline = await runTimeline(run);
   expect(timeline.timers).toEqual([
     { ms: DAY, fired: true },
@@ -160,5 +160,5 @@ it('the SMS link clicked 2 h after the SMS: the run ends engaged by SMS, without
   expect(timeline.elapsedMs).toBeLessThan(DAY + 3 * HOUR);
 
   expect(await statusesOf('cyd')).toEqual(['email:SENT', 'sms:CLICKED']);
-  expect(await runOf(run.workflowId)).toMatchObject({ status: 'completed', result: { opened: true, engagedBy: 'sms' } });
+  expect(await runOf(run.workflowId)).toMatchObject({ status: 'completed', result: { outcome: 'engaged', step: 'sms', channel: 'sms' } });
 }, 60_000);

@@ -130,7 +130,7 @@ describe('SendGrid', () => {
 
     const open = await postSendGrid([sendgrid.event(sent, 'open', { useragent: 'Mozilla/5.0', ip: '192.0.2.10', sg_machine_open: false })]);
     expect(open.body.results[0].result).toBe('recorded');
-    expect(await ended('ada')).toMatchObject({ status: 'completed', result: { opened: true, engagedBy: 'email' } });
+    expect(await ended('ada')).toMatchObject({ status: 'completed', result: { outcome: 'engaged', step: 'email', channel: 'email' } });
 
     const final = await message(id);
     expect(final.status).toBe('OPENED');
@@ -149,7 +149,7 @@ describe('SendGrid', () => {
     const m = await message(id);
     expect(m.status).toBe('OPENED');
     expect(kinds(m)).toEqual(['ENQUEUED:homing', 'SENT:sendgrid', 'OPENED:sendgrid', 'DELIVERED:sendgrid', 'SENT:sendgrid']);
-    expect(await ended('eve')).toMatchObject({ result: { opened: true, engagedBy: 'email' } });
+    expect(await ended('eve')).toMatchObject({ result: { outcome: 'engaged', step: 'email', channel: 'email' } });
     // A spam report after the open is on the timeline only: an engaged message stays engaged.
     await postSendGrid([sendgrid.event(sent, 'spamreport')]);
     expect(await message(id)).toMatchObject({ status: 'OPENED', reason: null });

@@ -37,6 +37,8 @@ describe('defaults', () => {
       dataDir: path.resolve('./.homing'),
       databaseUrl: undefined,
       workflowCacheSize: 250,
+      automationsPath: undefined,
+      defaultTimezone: 'UTC',
       temporal: { address: undefined, namespace: 'default', taskQueue: 'homing', apiKey: undefined, tls: undefined },
       apiKeys: ['api-key'],
       adminToken: 'admin-token',

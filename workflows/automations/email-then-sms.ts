@@ -1,30 +1,26 @@
-import type { EmailThenSmsParams } from '../src/automations/catalog';
-import { deliver, runAutomation, trackEngagement } from './messaging';
-import type { RunInput } from './types';
-
-export interface EmailThenSmsResult {
-  opened: boolean;
-  /** The channel whose message was opened or clicked. */
-  engagedBy?: 'email' | 'sms';
-}
+import { defineAutomation, z } from '../../src/sdk/automation';
+import { duration } from './params';
 
 /**
  * Email → wait for an open or click → otherwise SMS → wait for a click →
- * otherwise the run ends with `opened: false`. An email that cannot be sent
- * at all (no address, a permanent provider error) falls back to SMS at once.
+ * otherwise the run ends ignored (`Message Opened {opened: false}` to Segment).
+ * An email that cannot be sent at all (no address, a permanent provider
+ * error) falls back to SMS at once.
  */
-export async function emailThenSms(input: RunInput<EmailThenSmsParams>): Promise<EmailThenSmsResult> {
-  const engagement = trackEngagement();
-  const { params, templates } = input;
-  return runAutomation(input, async () => {
-    const email = await deliver(input, 'email', 'email', templates.emailTemplate!, params.contactWait);
-    if (email.status === 'sent' && (await engagement.waitFor(email.messageId, ['opened', 'clicked'], params.wait))) {
-      return { opened: true, engagedBy: 'email' as const };
-    }
-    const sms = await deliver(input, 'sms', 'sms', templates.smsTemplate!, params.contactWait);
-    if (sms.status === 'sent' && (await engagement.waitFor(sms.messageId, ['clicked'], params.smsWait))) {
-      return { opened: true, engagedBy: 'sms' as const };
-    }
-    return { opened: false };
-  });
-}
+export const emailThenSms = defineAutomation({
+  id: 'email-then-sms',
+  description: 'Email; if it is not opened or clicked within `wait`, an SMS; if its link is not clicked within `smsWait`, the run ends with opened: false.',
+  params: z.object({
+    wait: duration.default('24h').describe('how long to wait for the email to be opened or clicked'),
+    smsWait: duration.default('24h').describe('how long to wait for the SMS link to be clicked'),
+    contactWait: duration.default('5m').describe('how long a message waits for the recipient to get an address'),
+  }),
+  templates: { emailTemplate: 'email', smsTemplate: 'sms' },
+  async run(ctx, params) {
+    const email = await ctx.send('email', 'emailTemplate', { contactWait: params.contactWait });
+    if (await ctx.waitForEngagement(email, ['opened', 'clicked'], params.wait)) return { outcome: 'engaged', step: email.step, channel: email.channel };
+    const sms = await ctx.send('sms', 'smsTemplate', { contactWait: params.contactWait });
+    if (await ctx.waitForEngagement(sms, ['clicked'], params.smsWait)) return { outcome: 'engaged', step: sms.step, channel: sms.channel };
+    return { outcome: 'ignored' };
+  },
+});

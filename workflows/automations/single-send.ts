@@ -1,9 +1,16 @@
-import type { SingleSendParams } from '../src/automations/catalog';
-import { deliver, runAutomation } from './messaging';
-import type { RunInput, SendOutcome } from './types';
+import { defineAutomation, z } from '../../src/sdk/automation';
+import { duration } from './params';
 
 /** One message on one channel; the run ends once it is sent (or cannot be). */
-export async function singleSend(input: RunInput<SingleSendParams>): Promise<SendOutcome> {
-  const { params, templates } = input;
-  return runAutomation(input, () => deliver(input, 'message', params.channel, templates.template!, params.contactWait));
-}
+export const singleSend = defineAutomation({
+  id: 'single-send',
+  description: 'One message on the chosen channel.',
+  params: z.object({
+    channel: z.enum(['email', 'sms']),
+    contactWait: duration.default('5m').describe('how long the message waits for the recipient to get an address'),
+  }),
+  templates: { template: (p) => p.channel },
+  async run(ctx, params) {
+    return { outcome: 'done', message: await ctx.send('message', 'template', { contactWait: params.contactWait }) };
+  },
+});

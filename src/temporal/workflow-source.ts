@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { BundleOptions } from '@temporalio/worker';
+import { SDK_MODULE } from '../automations/user-automations';
+
+/** The workflow bundle's entry point, from src/ or dist/src/ alike. */
+export const WORKFLOWS_PATH = path.resolve(__dirname, '../../workflows');
+
+/** The node_modules folder that holds this install's @temporalio/workflow. */
+const TEMPORAL_MODULES = path.resolve(path.dirname(require.resolve('@temporalio/workflow/package.json')), '..', '..');
+
+export interface WorkflowSource {
+  workflowsPath: string;
+  bundlerOptions?: Pick<BundleOptions, 'webpackConfigHook'>;
+  /** Removes the generated entry once bundled. */
+  done(): void;
+}
+
+/**
+ * What the worker (and replay) bundles: Homing's workflows, and with user
+ * automation files a generated entry that also registers theirs, with
+ * `homing/automation` resolved to this install's copy (the registry is one
+ * module instance).
+ */
+export function workflowSource(automationFiles: readonly string[]): WorkflowSource {
+  if (automationFiles.length === 0) return { workflowsPath: WORKFLOWS_PATH, done: () => undefined };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'homing-workflows-'));
+  const entry = path.join(dir, 'index.js');
+  const from = (file: string) => JSON.stringify(file);
+  fs.writeFileSync(
+    entry,
+    [
+      `export * from ${from(WORKFLOWS_PATH)};`,
+      `export { default } from ${from(WORKFLOWS_PATH)};`,
+      `import { registerAutomations } from ${from(path.join(WORKFLOWS_PATH, 'automation-run'))};`,
+      ...automationFiles.map((file, i) => `import * as user${i} from ${from(file)};`),
+      `registerAutomations([${automationFiles.map((_, i) => `user${i}`).join(', ')}]);`,
+    ].join('\n'),
+  );
+  return {
+    workflowsPath: entry,
+    bundlerOptions: {
+      webpackConfigHook: (config) => ({
+        ...config,
+        resolve: {
+          ...config.resolve,
+          alias: { ...(config.resolve?.alias as object), [`${SDK_MODULE.name}$`]: SDK_MODULE.file },
+          // The SDK's generated entry sits beside ours, in a temporary folder: it finds @temporalio/workflow where Homing does.
+          modules: [...(config.resolve?.modules ?? ['node_modules']), TEMPORAL_MODULES],
+        },
+      }),
+    },
+    done: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}

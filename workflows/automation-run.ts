@@ -1,0 +1,89 @@
+import { ApplicationFailure, proxyLocalActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { msToNumber } from '@temporalio/common/lib/time';
+import type { Activities } from '../activities';
+import { isAutomation, type Automation, type AutomationContext, type Duration, type SentMessage, type TriggerEvent } from '../src/sdk/automation';
+import { msUntilLocalTime } from './local-time';
+import { deliver, runAutomation, trackEngagement } from './messaging';
+import type { RunInput } from './types';
+
+const reads = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } });
+
+/** Misuse of `ctx` in a definition fails the run with this type instead of retrying a task that can only fail again. */
+const misuse = (message: string) => ApplicationFailure.nonRetryable(message, 'AutomationDefinitionError');
+
+/** A duration from a definition, checked: a bad one fails the run instead of every retry of its task. */
+function msOf(duration: Duration, what: string): number {
+  let ms: number;
+  try {
+    ms = msToNumber(duration as Parameters<typeof msToNumber>[0]);
+  } catch {
+    ms = NaN;
+  }
+  if (!(ms >= 0)) throw misuse(`${what}: ${JSON.stringify(duration)} is not a duration like "30s", "15m", "24h" or "3d"`);
+  return ms;
+}
+
+/** The automations this bundle runs, by id: the built-ins and those HOMING_AUTOMATIONS adds (see src/automations/bundle.ts). */
+const registry = new Map<string, Automation>();
+
+/** Registers every automation among the modules' exports (at bundle load, before any run). */
+export function registerAutomations(modules: ReadonlyArray<Record<string, unknown>>): void {
+  for (const mod of modules) {
+    for (const value of Object.values(mod)) {
+      if (!isAutomation(value)) continue;
+      const known = registry.get(value.id);
+      if (known && known !== value) throw new Error(`two automations have the id "${value.id}"`);
+      registry.set(value.id, value);
+    }
+  }
+}
+
+/**
+ * Every run of a defined automation: its workflow type is the automation's
+ * id, which this bundle's default export receives. A worker without that
+ * automation fails the workflow task, which Temporal retries until a worker
+ * that has it takes the run.
+ */
+export async function automationRun(input: RunInput<Record<string, unknown>>): Promise<unknown> {
+  const { workflowType } = workflowInfo();
+  const automation = registry.get(workflowType);
+  if (!automation) throw new Error(`automation "${workflowType}" is not in this worker's bundle (is HOMING_AUTOMATIONS the same for every worker?)`);
+  return runDefinition(automation, input);
+}
+
+/** Runs a definition's code with the context its primitives work on, and records how the run ended. */
+export function runDefinition(automation: Automation, input: RunInput<Record<string, unknown>>): Promise<unknown> {
+  const engagement = trackEngagement();
+  let trigger: Promise<TriggerEvent> | undefined;
+  const ctx: AutomationContext<Record<string, unknown>, Record<string, unknown>> = {
+    runId: input.runId,
+    userId: input.userId,
+    params: input.params,
+    async send(step, slot, opts = {}): Promise<SentMessage> {
+      const channelOf = automation.templates[slot];
+      const template = input.templates[slot];
+      if (!channelOf || !template) throw misuse(`send("${step}", "${slot}"): "${slot}" is not a template of automation "${automation.id}"`);
+      const channel = typeof channelOf === 'function' ? channelOf(input.params) : channelOf;
+      const sent = await deliver(input, step, channel, template, msOf(opts.contactWait ?? '5m', `send("${step}") contactWait`));
+      return sent.status === 'sent' ? { step, channel, status: 'sent', messageId: sent.messageId } : { step, channel, status: 'undeliverable', reason: sent.reason };
+    },
+    async waitForEngagement(message, kinds, timeout) {
+      const ms = msOf(timeout, 'waitForEngagement timeout');
+      return message.status === 'sent' && message.messageId !== undefined && engagement.waitFor(message.messageId, [...kinds], ms);
+    },
+    sleep: (duration) => sleep(msOf(duration, 'sleep')),
+    async sleepUntil({ at, timezone }) {
+      const zone = timezone ?? (await ctx.profile()).timezone;
+      let ms: number;
+      try {
+        ms = msUntilLocalTime(Date.now(), at, zone);
+      } catch (err) {
+        throw misuse(`sleepUntil(${JSON.stringify({ at, timezone: zone })}): ${(err as Error).message}`);
+      }
+      await sleep(ms);
+    },
+    profile: () => reads.runProfile(input.runId),
+    trigger: () => (trigger ??= reads.runTrigger(input.runId)),
+  };
+  return runAutomation(input, () => automation.run(ctx, input.params));
+}
