@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import path from 'node:path';
+import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger, stdout, type Logger } from './logger';
@@ -10,6 +12,7 @@ import { replayCommand } from './temporal/replay';
 import { writeRuntimeInfo } from './runtime-info';
 import { banner } from './banner';
 import { setUpAutomations } from './automations/user-automations';
+import { scaffoldAutomation, ScaffoldError } from './automations/scaffold';
 import { lockDataDir, secureDataDir } from './embedded/data-dir';
 
 const USAGE = `usage: homing <command>
@@ -22,6 +25,9 @@ const USAGE = `usage: homing <command>
   replay    replay workflow histories (files, or closed runs on the Temporal
             server) against this build's workflows; see "homing replay --help"
   doctor    check configuration and what is reachable
+  new automation <name> [--dir <folder>]
+            write a commented starter automation and its test into the
+            folder HOMING_AUTOMATIONS names (default: automations/)
 
 Configuration comes from the environment and a .env file; see README.md.`;
 
@@ -82,6 +88,10 @@ async function main(argv: string[]): Promise<void> {
   // Before loadConfig: replaying files needs no configuration (and must not generate secrets).
   if (command === 'replay') {
     process.exitCode = await replayCommand(argv.slice(1));
+    return;
+  }
+  if (command === 'new') {
+    process.exitCode = newCommand(argv.slice(1));
     return;
   }
   const config = loadConfig();
@@ -148,6 +158,31 @@ async function main(argv: string[]): Promise<void> {
       console.error(`unknown command "${command}"\n\n${USAGE}`);
       process.exitCode = 2;
   }
+}
+
+/** `homing new automation <name> [--dir <folder>]`. */
+function newCommand(argv: string[]): number {
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, strict: false, options: { dir: { type: 'string' } } });
+  const [what, name] = positionals;
+  if (what !== 'automation' || !name || positionals.length > 2) {
+    console.error('usage: homing new automation <name> [--dir <folder>]');
+    return 2;
+  }
+  const configured = process.env.HOMING_AUTOMATIONS;
+  const dir = path.resolve(typeof values.dir === 'string' ? values.dir : configured && !/\.[cm]?[jt]s$/.test(configured) ? configured : 'automations');
+  try {
+    for (const file of scaffoldAutomation(name, dir)) console.log(`wrote ${path.relative(process.cwd(), file) || file}`);
+  } catch (err) {
+    if (!(err instanceof ScaffoldError)) throw err;
+    console.error(`homing new: ${err.message}`);
+    return 1;
+  }
+  const relative = path.relative(process.cwd(), dir) || '.';
+  console.log(
+    configured ? `HOMING_AUTOMATIONS (${configured}) loads it at the next start.` : `Load it: add HOMING_AUTOMATIONS=${relative} to .env (or the environment) of every Homing process.`,
+  );
+  console.log(`Its test runs on Temporal's time-skipping server with homing/testing (jest or vitest: npx jest ${path.join(relative, `${name}.test.ts`)}).`);
+  return 0;
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

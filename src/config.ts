@@ -92,6 +92,11 @@ const envSchema = z.object({
   TWILIO_AUTH_TOKEN: optional,
   TWILIO_FROM: optional,
   TWILIO_API_URL: url('https://api.twilio.com').default('https://api.twilio.com'),
+  WHATSAPP_PROVIDER: z.enum(['mailbox', 'twilio']).default('mailbox'),
+  TWILIO_WHATSAPP_FROM: optional,
+  SLACK_PROVIDER: z.enum(['mailbox', 'slack']).default('mailbox'),
+  SLACK_BOT_TOKEN: optional,
+  SLACK_API_URL: url('https://slack.com/api').default('https://slack.com/api'),
   SEGMENT_WRITE_KEY: optional,
   SEGMENT_API_HOST: url('https://api.segment.io').default('https://api.segment.io'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -108,6 +113,9 @@ function providerProblems(env: RawEnv): string[] {
     [env.SMS_PROVIDER === 'twilio', 'TWILIO_ACCOUNT_SID', 'SMS_PROVIDER=twilio'],
     [env.SMS_PROVIDER === 'twilio', 'TWILIO_AUTH_TOKEN', 'SMS_PROVIDER=twilio'],
     [env.SMS_PROVIDER === 'twilio', 'TWILIO_FROM', 'SMS_PROVIDER=twilio'],
+    [env.WHATSAPP_PROVIDER === 'twilio', 'TWILIO_ACCOUNT_SID', 'WHATSAPP_PROVIDER=twilio'],
+    [env.WHATSAPP_PROVIDER === 'twilio', 'TWILIO_AUTH_TOKEN', 'WHATSAPP_PROVIDER=twilio'],
+    [env.WHATSAPP_PROVIDER === 'twilio', 'TWILIO_WHATSAPP_FROM', 'WHATSAPP_PROVIDER=twilio'],
   ];
   const problems = needs.filter(([applies, key]) => applies && !env[key]).map(([, key, why]) => `${key}: required when ${why}`);
   if (env.HOMING_API_KEY !== undefined && !env.HOMING_API_KEY.split(',').some((k) => k.trim())) {
@@ -159,6 +167,10 @@ export interface Config {
     sendgridWebhookPublicKey?: string;
   };
   sms: { provider: Env['SMS_PROVIDER']; twilioAccountSid?: string; twilioAuthToken?: string; twilioFrom?: string; twilioApiUrl: string };
+  /** WhatsApp through Twilio's Messages API: the account, token and API URL are the `sms` ones. */
+  whatsapp: { provider: Env['WHATSAPP_PROVIDER']; from?: string };
+  /** Slack's Web API; the bot token is for recipients without `traits.tokens.slackToken`. */
+  slack: { provider: Env['SLACK_PROVIDER']; botToken?: string; apiUrl: string };
   segment: { writeKey?: string; apiHost: string };
   logLevel: Env['LOG_LEVEL'];
 }
@@ -266,6 +278,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       twilioFrom: env.TWILIO_FROM,
       twilioApiUrl: env.TWILIO_API_URL,
     },
+    whatsapp: { provider: env.WHATSAPP_PROVIDER, from: env.TWILIO_WHATSAPP_FROM },
+    slack: { provider: env.SLACK_PROVIDER, botToken: env.SLACK_BOT_TOKEN, apiUrl: env.SLACK_API_URL },
     segment: { writeKey: env.SEGMENT_WRITE_KEY, apiHost: env.SEGMENT_API_HOST },
     logLevel: env.LOG_LEVEL,
   };

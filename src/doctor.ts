@@ -91,6 +91,9 @@ export async function runDoctor(config: Config, print: (line: string) => void = 
     checks.push(await tcp('smtp', u.hostname, Number(u.port || 587)));
   } else checks.push({ name: 'email', ok: true, detail: `provider "${config.email.provider}"` });
   checks.push({ name: 'sms', ok: true, detail: `provider "${config.sms.provider}"` });
+  checks.push({ name: 'whatsapp', ok: true, detail: `provider "${config.whatsapp.provider}"${config.whatsapp.from ? `, from whatsapp:${config.whatsapp.from}` : ''}` });
+  const slackToken = config.slack.botToken ? 'SLACK_BOT_TOKEN set' : 'no SLACK_BOT_TOKEN: only recipients with traits.tokens.slackToken';
+  checks.push({ name: 'slack', ok: true, detail: `provider "${config.slack.provider}"${config.slack.provider === 'slack' ? ` at ${config.slack.apiUrl}, ${slackToken}` : ''}` });
   if (config.segment.writeKey) checks.push(await http('segment', config.segment.apiHost));
   else checks.push({ name: 'segment', ok: true, detail: 'SEGMENT_WRITE_KEY unset: outcomes are recorded, not exported' });
 

@@ -13,6 +13,7 @@ import { createApp } from './http/app';
 import { Dispatcher, workflowIdPrefix } from './automations/dispatcher';
 import { RunControl } from './automations/runs';
 import { setUpAutomations } from './automations/user-automations';
+import { listenedEvents } from './automations/catalog';
 import { createProviders, type Providers } from './messaging/providers';
 import type { ActivityDeps } from '../activities';
 import { ensureSearchAttributes } from './temporal/search-attributes';
@@ -99,7 +100,7 @@ export async function startApi(deps: ServiceDeps & { port?: number }): Promise<R
   const temporal = lazyClient({ ...config.temporal, address: deps.temporalAddress });
   const app = createApp({
     pool,
-    pipeline: new IngestPipeline(pool),
+    pipeline: new IngestPipeline(pool, listenedEvents()),
     temporal,
     namespace: config.temporal.namespace,
     apiKeys: config.apiKeys,

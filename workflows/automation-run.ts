@@ -1,9 +1,10 @@
-import { ApplicationFailure, proxyLocalActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, isCancellation, proxyLocalActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { Activities } from '../activities';
-import { isAutomation, type Automation, type AutomationContext, type Duration, type SentMessage, type TriggerEvent } from '../src/sdk/automation';
+import { isAutomation, type Automation, type AutomationContext, type Duration, type SentMessage, type TrackEvent, type TriggerEvent } from '../src/sdk/automation';
 import { msUntilLocalTime } from './local-time';
 import { deliver, runAutomation, trackEngagement } from './messaging';
+import { trackRunEvents } from './run-events';
 import type { RunInput } from './types';
 
 const reads = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } });
@@ -54,7 +55,61 @@ export async function automationRun(input: RunInput<Record<string, unknown>>): P
 /** Runs a definition's code with the context its primitives work on, and records how the run ended. */
 export function runDefinition(automation: Automation, input: RunInput<Record<string, unknown>>): Promise<unknown> {
   const engagement = trackEngagement();
+  // An exit event cancels the run's code wherever it waits; the run then ends with outcome goal.
+  const exitOn = automation.exitOn ?? [];
+  const body = new CancellationScope();
+  let goal: string | undefined;
+  const events = trackRunEvents((event) => {
+    if (goal === undefined && exitOn.includes(event.name)) {
+      goal = event.name;
+      body.cancel();
+    }
+  });
   let trigger: Promise<TriggerEvent> | undefined;
+
+  /** The events a wait names: declared ones only (no others are routed to the run). */
+  const eventNames = (names: string | readonly string[], what: string): readonly string[] => {
+    const wanted: readonly string[] = typeof names === 'string' ? [names] : names;
+    const declared = automation.events ?? [];
+    if (!Array.isArray(wanted) || wanted.length === 0) throw misuse(`${what}: name at least one event`);
+    const undeclared = wanted.filter((n) => !declared.includes(n));
+    if (undeclared.length > 0) {
+      throw misuse(`${what}: ${undeclared.map((n) => JSON.stringify(n)).join(', ')} not in the automation's events (${declared.join(', ') || 'none declared'}); only declared events reach its runs`);
+    }
+    return wanted;
+  };
+  const whereOf = (where: unknown, what: string) => {
+    if (where !== undefined && typeof where !== 'function') throw misuse(`${what}: where must be a function (event) => boolean`);
+    return where as ((event: TrackEvent) => boolean) | undefined;
+  };
+
+  /**
+   * Waits up to `ms` (0: only what has come already) for an engagement with
+   * the message or one of the events, whichever comes first: one condition,
+   * one timer. Each event is taken once.
+   */
+  async function first(
+    ms: number,
+    on: { engagement?: { message: SentMessage; kinds: ReadonlyArray<'opened' | 'clicked'> }; events?: readonly string[]; where?: (event: TrackEvent) => boolean },
+  ): Promise<{ engaged: SentMessage } | { event: TrackEvent } | null> {
+    let thrown: unknown;
+    const engaged = () => on.engagement?.message.messageId !== undefined && engagement.has(on.engagement.message.messageId, on.engagement.kinds);
+    const matching = () => {
+      try {
+        return on.events && events.find(on.events, on.where);
+      } catch (err) {
+        thrown ??= err;
+        return undefined;
+      }
+    };
+    const ready = () => engaged() || matching() !== undefined || thrown !== undefined;
+    const came = ms === 0 ? ready() : await condition(ready, ms);
+    if (thrown !== undefined) throw misuse(`where threw: ${(thrown as Error)?.message ?? String(thrown)}`);
+    if (!came) return null;
+    if (engaged()) return { engaged: on.engagement!.message };
+    return { event: events.take(matching()!) };
+  }
+
   const ctx: AutomationContext<Record<string, unknown>, Record<string, unknown>> = {
     runId: input.runId,
     userId: input.userId,
@@ -69,7 +124,17 @@ export function runDefinition(automation: Automation, input: RunInput<Record<str
     },
     async waitForEngagement(message, kinds, timeout) {
       const ms = msOf(timeout, 'waitForEngagement timeout');
-      return message.status === 'sent' && message.messageId !== undefined && engagement.waitFor(message.messageId, [...kinds], ms);
+      // A message that was not sent cannot be opened: no wait at all.
+      return message.status === 'sent' && (await first(ms, { engagement: { message, kinds } })) !== null;
+    },
+    async waitForEvent(names, opts) {
+      const what = `waitForEvent(${JSON.stringify(names)})`;
+      const found = await first(msOf(opts?.timeout, `${what} timeout`), { events: eventNames(names, what), where: whereOf(opts?.where, what) });
+      return found && 'event' in found ? found.event : null;
+    },
+    async waitForFirst(timeout, { engagement, events: names, where }) {
+      const what = 'waitForFirst';
+      return first(msOf(timeout, `${what} timeout`), { engagement, events: names === undefined ? undefined : eventNames(names, what), where: whereOf(where, what) });
     },
     sleep: (duration) => sleep(msOf(duration, 'sleep')),
     async sleepUntil({ at, timezone }) {
@@ -85,5 +150,14 @@ export function runDefinition(automation: Automation, input: RunInput<Record<str
     profile: () => reads.runProfile(input.runId),
     trigger: () => (trigger ??= reads.runTrigger(input.runId)),
   };
-  return runAutomation(input, () => automation.run(ctx, input.params));
+  const run = () => automation.run(ctx, input.params);
+  if (exitOn.length === 0) return runAutomation(input, run);
+  return runAutomation(input, async () => {
+    try {
+      return await body.run(run);
+    } catch (err) {
+      if (goal !== undefined && isCancellation(err)) return { outcome: 'goal', event: goal };
+      throw err;
+    }
+  });
 }

@@ -2,7 +2,6 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
-  condition,
   isCancellation,
   proxyActivities,
   proxyLocalActivities,
@@ -58,9 +57,8 @@ export function trackEngagement() {
     seen.set(messageId, (seen.get(messageId) ?? new Set()).add(kind));
   });
   return {
-    /** Waits up to `timeout` for one of `kinds` on `messageId`; true if it came. */
-    waitFor: (messageId: string, kinds: Array<Engagement['kind']>, timeout: Duration) =>
-      condition(() => kinds.some((k) => seen.get(messageId)?.has(k)), timeout),
+    /** Whether one of `kinds` on `messageId` has come. */
+    has: (messageId: string, kinds: ReadonlyArray<Engagement['kind']>) => kinds.some((k) => seen.get(messageId)?.has(k)),
   };
 }
 

@@ -1,6 +1,8 @@
 // Shapes shared by the automation workflows and their activities (types only: nothing here runs).
 
-export type Channel = 'email' | 'sms';
+/** A registered channel's name (src/channels; a type-only import, so no Node code enters the workflow bundle). */
+import type { Channel } from '../src/channels/names';
+export type { Channel };
 
 /** A template pinned at the version published when the run started. */
 export interface TemplateRef {
@@ -45,3 +47,13 @@ export interface Engagement {
 }
 
 export type RunStatus = 'completed' | 'canceled' | 'failed';
+
+/** A track event routed to a run (a signal), with its place in the order Homing received events. */
+export interface RoutedEvent {
+  name: string;
+  properties: Record<string, unknown>;
+  timestamp?: string;
+  messageId: string;
+  /** The event log's id: the order of arrival. */
+  seq: number;
+}

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import * as builtIn from '../../workflows/automations';
 import type { Automation } from '../sdk/automation';
-import { CHANNELS } from '../messaging/templates';
-import type { Channel } from '../../workflows/types';
+import { CHANNELS, isChannel, type Channel } from '../channels';
 
 export type { Automation };
 
@@ -23,6 +22,11 @@ export const automations = (): readonly Automation[] => catalog;
 
 export function findAutomation(id: string): Automation | undefined {
   return catalog.find((a) => a.id === id);
+}
+
+/** The track events some automation's runs can wait for or exit on. */
+export function listenedEvents(): string[] {
+  return [...new Set(catalog.flatMap((a) => [...(a.events ?? []), ...(a.exitOn ?? [])]))];
 }
 
 /** Adds the user's (checked) automations to the built-ins; a DefinitionError when an id is taken. */
@@ -46,7 +50,7 @@ export function templateSlots(a: Automation, params: Record<string, unknown>): A
   return Object.entries(a.templates).map(([param, channel]) => ({ param, channel: typeof channel === 'function' ? channel(params) : channel }));
 }
 
-export const isChannel = (c: unknown): c is Channel => (CHANNELS as readonly unknown[]).includes(c);
+export { isChannel };
 
 /** Checks what TypeScript cannot (a definition may be plain JavaScript); throws a DefinitionError naming the problem. */
 export function checkDefinition(a: Automation): void {
@@ -64,6 +68,10 @@ export function checkDefinition(a: Automation): void {
   for (const [slot, channel] of Object.entries(a.templates)) {
     if (slot in a.params.shape) fail(`template slot "${slot}" is also a parameter; the slot adds its template id parameter itself`);
     if (typeof channel !== 'function' && !isChannel(channel)) fail(`template slot "${slot}": unknown channel ${JSON.stringify(channel)}; channels: ${CHANNELS.join(', ')}`);
+  }
+  for (const field of ['events', 'exitOn'] as const) {
+    const names = a[field];
+    if (names !== undefined && (!Array.isArray(names) || names.some((n) => typeof n !== 'string' || n === ''))) fail(`${field} must be a list of track event names`);
   }
   try {
     z.toJSONSchema(paramsSchema(a), { io: 'input' });

@@ -5,8 +5,9 @@ import { pendingSignals, signalDelivered } from '../db/messages';
 import type { Logger } from '../logger';
 import { metrics } from '../metrics';
 import { runSearchAttributes } from '../temporal/search-attributes';
-import { engagementSignal } from '../../workflows/signals';
-import type { Engagement } from '../../workflows/types';
+import { engagementSignal, runEventSignal } from '../../workflows/signals';
+import type { Engagement, RoutedEvent } from '../../workflows/types';
+import { eventDelivered, pendingEventDeliveries } from '../db/run-events';
 import type { RunWork } from './triggers';
 
 export interface RunControlDeps {
@@ -44,8 +45,20 @@ export class RunControl {
    * are left to the sweep.
    */
   async apply(work: RunWork): Promise<void> {
-    const calls = [...work.start.map((id) => () => this.start(id)), ...work.cancel.map((id) => () => this.cancelWorkflow(id))];
-    await Promise.all(calls.map((call) => this.limited(call).catch((err: unknown) => this.deps.log.warn({ err }, 'run start or cancel deferred to the sweep'))));
+    const deferred = (err: unknown) => this.deps.log.warn({ err }, 'run start, cancel or event deferred to the sweep');
+    // Starts first: an event routed to a run started in the same batch needs its workflow.
+    await Promise.all(work.start.map((id) => this.limited(() => this.start(id)).catch(deferred)));
+    // A run's events one after another, in arrival order; different runs side by side.
+    const byRun = new Map<string, RoutedEvent[]>();
+    for (const { runId, event } of work.events) byRun.set(runId, [...(byRun.get(runId) ?? []), event]);
+    await Promise.all([
+      ...work.cancel.map((id) => this.limited(() => this.cancelWorkflow(id)).catch(deferred)),
+      ...[...byRun].map(([runId, events]) =>
+        this.limited(async () => {
+          for (const event of events) await this.deliverEvent(runId, event);
+        }).catch(deferred),
+      ),
+    ]);
   }
 
   /**
@@ -119,6 +132,21 @@ export class RunControl {
     return true;
   }
 
+  /**
+   * Hands a routed track event to its run. A workflow that is not there (not
+   * started yet, or closed) leaves the delivery for the sweep, which only
+   * retries runs still running.
+   */
+  async deliverEvent(runId: string, event: RoutedEvent): Promise<void> {
+    try {
+      await this.deps.temporal.workflow.getHandle(runId).signal(runEventSignal, event);
+    } catch (err) {
+      if (isGone(err)) return;
+      throw err;
+    }
+    await eventDelivered(this.deps.pool, runId, event.messageId);
+  }
+
   /** Retries what earlier attempts left undone. */
   async sweep(): Promise<void> {
     for (const run of await unfinishedRuns(this.deps.pool, 5_000)) {
@@ -127,5 +155,6 @@ export class RunControl {
     for (const s of await pendingSignals(this.deps.pool, 5_000)) {
       await this.signal(s.run_id, { messageId: s.message_id, kind: s.kind === 'CLICKED' ? 'clicked' : 'opened' }, s.id);
     }
+    for (const d of await pendingEventDeliveries(this.deps.pool, 5_000)) await this.deliverEvent(d.run_id, d.event);
   }
 }

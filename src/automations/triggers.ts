@@ -4,15 +4,25 @@ import { resolveProfileId } from '../db/profiles';
 import { closeRunRow, insertRun, requestCancel } from '../db/runs';
 import { findAutomation } from './catalog';
 import { resolveTemplates } from './mappings';
-import type { RunInput } from '../../workflows/types';
+import type { RoutedEvent, RunInput } from '../../workflows/types';
+import { addEventInterests, routeEvent } from '../db/run-events';
 
 /** Temporal work that a batch of events produced, to be done once the batch is committed. */
 export interface RunWork {
   start: string[];
   cancel: string[];
+  /** Track events routed to runs that listen to them, in arrival order. */
+  events: Array<{ runId: string; event: RoutedEvent }>;
 }
 
-export const noRunWork = (): RunWork => ({ start: [], cancel: [] });
+export const noRunWork = (): RunWork => ({ start: [], cancel: [], events: [] });
+
+/** Adds `from`'s work to `into`, keeping the order. */
+export function addRunWork(into: RunWork, from: RunWork): void {
+  into.start.push(...from.start);
+  into.cancel.push(...from.cancel);
+  into.events.push(...from.events);
+}
 
 export interface TriggerContext {
   /** The profile the run is for. */
@@ -54,6 +64,7 @@ export async function triggerRuns(client: PoolClient, trigger: Trigger, ctx: Tri
       input,
     });
     if (!created) continue;
+    if (automation) await addEventInterests(client, runId, ctx.userId, [...(automation.events ?? []), ...(automation.exitOn ?? [])]);
     // A mapping of an automation this process did not load (HOMING_AUTOMATIONS differs
     // between processes): the run is recorded as failed, saying why, rather than
     // holding up every other event of the shard.
@@ -62,15 +73,19 @@ export async function triggerRuns(client: PoolClient, trigger: Trigger, ctx: Tri
   }
 }
 
-/** A track event: starts the runs it is mapped to and cancels the user's runs that it is a goal of. */
+/** A track event: reaches the user's runs that listen to it, cancels those it is a goal of, and starts the runs it is mapped to. */
 export async function applyTrack(
   client: PoolClient,
-  event: { event: string; messageId: string; userId?: string; anonymousId?: string },
+  event: { event: string; messageId: string; userId?: string; anonymousId?: string; properties?: Record<string, unknown> | null; timestamp?: string | null },
+  seq: number,
   workflowIdPrefix: string,
   work: RunWork,
 ): Promise<void> {
   const id = (event.userId ?? event.anonymousId)!;
   const userId = (await resolveProfileId(client, id)) ?? id;
+  // To the runs already listening (before this event starts new ones, which it does not reach).
+  const routed: RoutedEvent = { name: event.event, properties: event.properties ?? {}, messageId: event.messageId, seq, ...(event.timestamp ? { timestamp: event.timestamp } : {}) };
+  for (const runId of await routeEvent(client, userId, routed)) work.events.push({ runId, event: routed });
   const canceled = await mappingsCanceledBy(client, event.event);
   if (canceled.length > 0) work.cancel.push(...(await requestCancel(client, userId, canceled)));
   await triggerRuns(client, { type: 'track', event: event.event }, { userId, messageId: event.messageId, triggerEvent: event.event, workflowIdPrefix }, work);

@@ -17,7 +17,12 @@ WITH input AS (
 ),
 uniq AS (SELECT DISTINCT ON (message_id) * FROM input ORDER BY message_id, ord),
 -- A track event is mapped if a published mapping starts a run for it, a goal
--- if one names it in cancelOn, and otherwise unmapped and not queued.
+-- if one names it in cancelOn, and otherwise unmapped. An unmapped one is
+-- queued only when runs can wait for it: its name is one that automations
+-- declare ($12; their runs may not be recorded yet, as when the trigger is in
+-- this same batch), or a run of its user listens for it (run_event_interests,
+-- by the user's id or the profile it is an alias of; a run of an automation
+-- no longer loaded).
 routed AS (
   SELECT u.*, CASE WHEN u.type = 'track' THEN
                 (SELECT CASE WHEN count(*) = 0 THEN NULL
@@ -25,13 +30,19 @@ routed AS (
                              ELSE 'canceled-run' END
                  FROM mappings m
                  WHERE m.status = 'published' AND ((m.trigger_type = 'track' AND m.trigger_key = u.event) OR m.cancel_on @> ARRAY[u.event]))
-              END AS track_status
+              END AS track_status,
+         u.type = 'track' AND (u.event = ANY($12::text[]) OR EXISTS (
+           SELECT 1 FROM run_event_interests i
+           WHERE i.event = u.event
+             AND i.user_id IN (COALESCE(u.user_id, u.anonymous_id),
+                               (SELECT a.user_id FROM profile_aliases a WHERE a.alias = COALESCE(u.user_id, u.anonymous_id)))
+         )) AS listened
   FROM uniq u
 ),
 firsts AS (
   SELECT ord, message_id, type, event, user_id, anonymous_id, error, note, payload,
     CASE WHEN type = 'track' AND status = 'unmapped' THEN COALESCE(track_status, 'unmapped') ELSE status END AS status,
-    CASE WHEN type = 'track' AND track_status IS NULL THEN NULL ELSE shard END AS shard
+    CASE WHEN type = 'track' AND track_status IS NULL AND NOT listened THEN NULL ELSE shard END AS shard
   FROM routed
 ),
 ins AS (
@@ -64,12 +75,15 @@ export interface Stored {
   status: string;
 }
 
-/** For each entry, in order: its new log row, or undefined when it was logged as a duplicate. */
-export async function storeEvents(pool: Pool, entries: LogEntry[]): Promise<Array<Stored | undefined>> {
+/**
+ * For each entry, in order: its new log row, or undefined when it was logged
+ * as a duplicate. `listened`: track event names automations can wait for.
+ */
+export async function storeEvents(pool: Pool, entries: LogEntry[], listened: readonly string[] = []): Promise<Array<Stored | undefined>> {
   const column = <K extends keyof LogEntry>(key: K) => entries.map((e) => e[key]);
   const params = [
     column('messageId'), column('type'), column('event'), column('userId'), column('anonymousId'),
-    column('status'), column('error'), column('note'), column('payload'), column('shard'), OUTBOX_CHANNEL,
+    column('status'), column('error'), column('note'), column('payload'), column('shard'), OUTBOX_CHANNEL, listened,
   ];
   for (let attempt = 1; ; attempt++) {
     try {

@@ -63,9 +63,10 @@ export async function upsertAlias(q: Queryable, alias: string, userId: string): 
   );
 }
 
-/** Moves aliases and group memberships of `from` to `into`, then deletes `from`. */
+/** Moves aliases, group memberships and what runs listen for of `from` to `into`, then deletes `from`. */
 export async function absorbProfile(q: Queryable, from: string, into: string): Promise<void> {
   await q.query('UPDATE profile_aliases SET user_id = $2 WHERE user_id = $1', [from, into]);
+  await q.query('UPDATE run_event_interests SET user_id = $2 WHERE user_id = $1', [from, into]);
   await q.query(
     `INSERT INTO group_members (group_id, user_id, joined_at)
      SELECT group_id, $2, joined_at FROM group_members WHERE user_id = $1

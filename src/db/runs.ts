@@ -69,9 +69,11 @@ export async function markStarted(q: Queryable, id: string): Promise<boolean> {
   return rowCount === 1;
 }
 
+/** Records how a run ended; a closed run listens to no more events. */
 export async function closeRunRow(q: Queryable, id: string, status: RunStatus, result: unknown): Promise<void> {
   await q.query(
-    `UPDATE runs SET status = $2, result = $3, closed_at = COALESCE(closed_at, now()) WHERE id = $1 AND status IN ('pending', 'running')`,
+    `WITH interests AS (DELETE FROM run_event_interests WHERE run_id = $1), deliveries AS (DELETE FROM run_event_deliveries WHERE run_id = $1)
+     UPDATE runs SET status = $2, result = $3, closed_at = COALESCE(closed_at, now()) WHERE id = $1 AND status IN ('pending', 'running')`,
     [id, status, result === undefined ? null : JSON.stringify(result)],
   );
 }

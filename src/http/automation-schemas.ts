@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CHANNELS } from '../channels';
 import { MESSAGE_STATUSES, REPORTED_STATUSES } from '../messaging/status';
 import { cursor } from './api-schemas';
 
@@ -43,7 +44,7 @@ const message = z.object({
   runId: z.string(),
   step: z.string(),
   userId: z.string(),
-  channel: z.enum(['email', 'sms']),
+  channel: z.enum(CHANNELS),
   provider: z.string(),
   template: z.object({ id: z.string(), version: z.number().int() }),
   recipient: z.string().nullable(),
@@ -84,7 +85,7 @@ export const messagesQuery = z.object({ userId: z.string().min(1).optional(), ru
 export const messageList = z.object({ messages: z.array(message) });
 
 export const mailboxQuery = z.object({
-  channel: z.enum(['email', 'sms']).optional(),
+  channel: z.enum(CHANNELS).optional(),
   to: z.string().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor,

@@ -2,6 +2,7 @@ import express from 'express';
 import { z } from 'zod';
 import type { Pool } from 'pg';
 import { getMessageRow, listMessages, timeline, type MessageRow } from '../db/messages';
+import { CHANNELS } from '../channels';
 import { listMailbox } from '../messaging/providers/mailbox';
 import { exportedStatuses, outcomesOf, saveExportedStatuses } from '../db/outcomes';
 import { REPORTED_STATUSES } from '../messaging/status';
@@ -32,7 +33,7 @@ const mailboxList = z.object({
     z.object({
       id: z.string(),
       messageId: z.string(),
-      channel: z.enum(['email', 'sms']),
+      channel: z.enum(CHANNELS),
       to: z.string(),
       from: z.string().nullable(),
       subject: z.string().nullable(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { INT4_MAX } from '../db/pg-bounds';
-import { CHANNELS, emailContentSchema, smsContentSchema } from '../messaging/templates';
+import { CHANNEL_REGISTRY, CHANNELS } from '../channels';
 
 /** Request and response shapes of /api/templates (validation and OpenAPI alike). */
 
@@ -8,21 +8,19 @@ const id = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'id must be 1-128 letters, digits, "_", "." or "-", starting with a letter or digit');
 const name = z.string().min(1).max(200);
-// The refinement that asks for html or text, in terms JSON Schema (and so OpenAPI clients) understand.
-const emailContent = emailContentSchema.meta({ anyOf: [{ required: ['html'] }, { required: ['text'] }] });
-const content = z.union([emailContent, smsContentSchema]);
 const record = z.record(z.string(), z.unknown());
+const contents = CHANNELS.map((c) => CHANNEL_REGISTRY[c].content);
+const content = z.union(contents as [(typeof contents)[number], ...(typeof contents)[number][]]);
 
-export const createTemplateBody = z.discriminatedUnion('channel', [
-  z.object({ id: id.optional(), name, channel: z.literal('email'), content: emailContent }),
-  z.object({ id: id.optional(), name, channel: z.literal('sms'), content: smsContentSchema }),
-]);
+/** One option per registered channel: an unknown channel is refused naming the known ones. */
+const createOptions = CHANNELS.map((channel) => z.object({ id: id.optional(), name, channel: z.literal(channel), content: CHANNEL_REGISTRY[channel].content }));
+export const createTemplateBody = z.discriminatedUnion('channel', createOptions as [(typeof createOptions)[number], ...(typeof createOptions)[number][]]);
 
 export const updateTemplateBody = z
   .object({
     name: name.optional(),
     channel: z.enum(CHANNELS).optional().describe("may be sent, but must equal the template's channel"),
-    content: record.optional().describe("email {subject, html?, text?} or sms {text}, per the template's channel"),
+    content: record.optional().describe("the content of the template's channel (see the create body)"),
   })
   .refine((b) => b.name !== undefined || b.content !== undefined || b.channel !== undefined, { message: 'nothing to change: send name or content' })
   .meta({ anyOf: [{ required: ['name'] }, { required: ['content'] }, { required: ['channel'] }] });

@@ -21,11 +21,11 @@ const TWILIO_BODY_LIMIT = 64 * 1024;
 // SendGrid batches many events into one post.
 const SENDGRID_BODY_LIMIT = 5 * 1024 * 1024;
 
-const twilioCallbackQuery = z.object({ message: pgText().min(1).optional().describe("the Homing message id, as Homing put it in the SMS's callback URL") });
+const twilioCallbackQuery = z.object({ message: pgText().min(1).optional().describe("the Homing message id, as Homing put it in the SMS's or WhatsApp message's callback URL") });
 
 /**
  * Delivery and engagement reports from providers: `POST /webhooks/twilio`
- * (status callbacks) and `POST /webhooks/sendgrid` (Event Webhook). The raw
+ * (status callbacks of SMS and WhatsApp messages) and `POST /webhooks/sendgrid` (Event Webhook). The raw
  * body is read here, as the signatures cover its exact bytes.
  */
 export function webhooksRouter(deps: WebhookDeps & { settings: WebhookSettings; routes: RouteRegistry }): express.Router {
@@ -72,7 +72,7 @@ function documentWebhooks(routes: RouteRegistry): void {
     method: 'post',
     path: '/webhooks/twilio',
     tag: 'webhooks',
-    summary: 'Twilio Messaging status callback (form-encoded, as Twilio posts it)',
+    summary: 'Twilio Messaging status callback for SMS and WhatsApp (form-encoded, as Twilio posts it); WhatsApp `read` is an open',
     security: ['twilioSignature'],
     query: twilioCallbackQuery,
     body: { contentType: 'application/x-www-form-urlencoded', schema: twilioStatusCallback.loose() },

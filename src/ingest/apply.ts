@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { inTransaction, isUnavailable } from '../db/pool';
 import { completeBatch, takeBatch, type OutboxItem } from '../db/outbox';
 import { aliasSchema, groupSchema, identifySchema, trackSchema } from '../segment/schemas';
-import { applyTrack, noRunWork, triggerRuns, type RunWork } from '../automations/triggers';
+import { addRunWork, applyTrack, noRunWork, triggerRuns, type RunWork } from '../automations/triggers';
 import { applyAlias, applyIdentify } from './profiles';
 import { applyGroup } from './groups';
 import { metrics } from '../metrics';
@@ -38,7 +38,7 @@ async function applyOne(client: PoolClient, item: OutboxItem, prefix: string, wo
     }
     case 'track': {
       const event = trackSchema.parse(item.payload);
-      await applyTrack(client, { ...event, messageId: event.messageId! }, prefix, work);
+      await applyTrack(client, { ...event, messageId: event.messageId! }, Number(item.eventId), prefix, work);
       break;
     }
     case 'group':
@@ -86,8 +86,7 @@ export async function applyShardBatch(pool: Pool, shard: number, { workflowIdPre
         try {
           await applyOne(client, item, workflowIdPrefix, own);
           await client.query('RELEASE SAVEPOINT item');
-          runs.start.push(...own.start);
-          runs.cancel.push(...own.cancel);
+          addRunWork(runs, own);
         } catch (err) {
           if (isTransient(err)) throw err;
           await client.query('ROLLBACK TO SAVEPOINT item');

@@ -37,7 +37,11 @@ export class UnstorableEventsError extends Error {
 export class IngestPipeline {
   private readonly commits: GroupCommit<LogEntry, IngestResult>;
 
-  constructor(private readonly pool: Pool) {
+  /** `listened`: the track events automations can wait for; queued even when unmapped (see storeEvents). */
+  constructor(
+    private readonly pool: Pool,
+    private readonly listened: readonly string[] = [],
+  ) {
     // While the database is unreachable, writing requests one by one would only multiply the failures.
     this.commits = new GroupCommit((entries) => this.write(entries), 4, 1000, (err) => !isUnavailable(err));
   }
@@ -59,7 +63,7 @@ export class IngestPipeline {
   }
 
   private async write(entries: LogEntry[]): Promise<IngestResult[]> {
-    const stored = await storeEvents(this.pool, entries);
+    const stored = await storeEvents(this.pool, entries, this.listened);
     return entries.map((e, i) => {
       const row = stored[i];
       if (row === undefined) return { messageId: e.messageId, status: 'duplicate' };

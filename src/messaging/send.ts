@@ -7,16 +7,17 @@ import { getRun } from '../db/runs';
 import { sendContext, type SendContext } from '../db/send-context';
 import { getTemplateVersion } from '../db/templates';
 import { contactOf } from '../ingest/traits';
+import { channelDefinition, CHANNELS, isChannel } from '../channels';
 import type { SendOutcome, SendRequest } from '../../workflows/types';
-import { ProviderError, type EmailProvider, type SmsProvider } from './providers/types';
+import type { ChannelProviders } from './providers';
+import { ProviderError } from './providers/types';
 import { checkRenderedSize, ContentTooLargeError, renderTemplate, TemplateError, type TemplateContext } from './templates';
-import { emailAddress, phoneNumber } from './addresses';
 import { addTracking } from './tracking-content';
 import type { UndeliverableReason } from './status';
 
 export interface SendDeps {
   pool: Pool;
-  providers: { email: EmailProvider; sms: SmsProvider };
+  providers: ChannelProviders;
   emailFrom: string;
   publicUrl: string;
   trackingSecret: string;
@@ -56,13 +57,17 @@ function templateContext(userId: string, { traits = {}, event = {}, group }: Sen
  * as idempotency key. The content is stored (and the send marked started)
  * before the provider is called, so a retry after a crash in between is seen
  * and logged on the timeline; providers dedupe it by the key (Twilio's
- * idempotency token, the mailbox's unique message id, SMTP's Message-ID).
+ * idempotency token, the mailbox's unique message id, SMTP's Message-ID;
+ * Slack takes none). What differs per channel is in its registry entry.
  */
 export async function sendMessage(deps: SendDeps, req: SendRequest, attempt: SendAttempt): Promise<SendOutcome> {
   const { pool } = deps;
   const run = await getRun(pool, req.runId);
   if (!run) throw ApplicationFailure.nonRetryable(`run ${req.runId} is not recorded`, 'UnknownRun');
-  const provider = req.channel === 'email' ? deps.providers.email : deps.providers.sms;
+  // Workflow code (a user's too) names the channel; one this build does not register cannot be sent, ever.
+  if (!isChannel(req.channel)) throw ApplicationFailure.nonRetryable(`unknown channel ${JSON.stringify(req.channel)}; channels: ${CHANNELS.join(', ')}`, 'UnknownChannel');
+  const channel = channelDefinition(req.channel);
+  const provider = deps.providers[req.channel];
   const id = messageIdFor(req.runId, req.step);
   const message = await ensureMessage(pool, {
     id,
@@ -79,22 +84,21 @@ export async function sendMessage(deps: SendDeps, req: SendRequest, attempt: Sen
 
   // The template is fetched beside the recipient's data: one round trip for both.
   const [template, context] = await Promise.all([getTemplateVersion(pool, req.template.id, req.template.version), sendContext(pool, run.user_id, run.trigger_message_id)]);
-  const contact = contactOf(context.traits ?? {});
-  const given = req.channel === 'email' ? contact.email : contact.phone;
+  const traits = context.traits ?? {};
+  const given = channel.address.find(traits);
   if (!given) {
     if (!req.finalContactCheck) return { status: 'no-contact', messageId: id };
     await recordStatus(pool, id, { status: 'UNDELIVERABLE', reason: 'no-contact', source: 'homing', detail: { channel: req.channel } });
     return { status: 'undeliverable', reason: 'no-contact' };
   }
   // Event data sets the address: anything but exactly one recipient is refused before a provider can read a list in it.
-  const address = req.channel === 'email' ? emailAddress(given) : phoneNumber(given);
+  const address = channel.address.parse(given);
   if (!address) {
-    const expected = req.channel === 'email' ? 'one plain email address' : 'one E.164 phone number';
-    return fail(pool, id, 'invalid-address', `the ${req.channel} address of ${run.user_id} is not ${expected}: ${JSON.stringify(given)}`, 'InvalidAddress');
+    return fail(pool, id, 'invalid-address', `the ${req.channel} address of ${run.user_id} is not ${channel.address.expected}: ${JSON.stringify(given)}`, 'InvalidAddress');
   }
 
   if (template?.channel !== req.channel) {
-    return fail(pool, id, 'failed', `template ${req.template.id} version ${req.template.version} does not exist as an ${req.channel} template`, 'TemplateMissing');
+    return fail(pool, id, 'failed', `template ${req.template.id} version ${req.template.version} does not exist as ${channel.noun} template`, 'TemplateMissing');
   }
   let tracked: ReturnType<typeof addTracking>;
   try {
@@ -112,12 +116,8 @@ export async function sendMessage(deps: SendDeps, req: SendRequest, attempt: Sen
   }
 
   try {
-    const sent = await whileHeartbeating(
-      req.channel === 'email'
-        ? deps.providers.email.send({ messageId: id, to: address, from: deps.emailFrom, subject: tracked.content.subject ?? '', html: tracked.content.html, text: tracked.content.text })
-        : deps.providers.sms.send({ messageId: id, to: address, text: tracked.content.text ?? '', statusCallbackUrl: `${deps.publicUrl}/webhooks/twilio?message=${id}` }),
-      attempt.heartbeat,
-    );
+    const outgoing = { messageId: id, to: address, content: tracked.content, tokens: contactOf(traits).tokens };
+    const sent = await whileHeartbeating(channel.send(provider, outgoing, deps), attempt.heartbeat);
     // The provider has it: a dropped connection now must not fail the activity into sending it again.
     await retryWhileUnavailable(() =>
       recordStatus(pool, id, { status: 'SENT', source: provider.name, providerMessageId: sent.providerMessageId, detail: { providerMessageId: sent.providerMessageId } }),
@@ -128,6 +128,8 @@ export async function sendMessage(deps: SendDeps, req: SendRequest, attempt: Sen
     // A provider's refusal (4xx) is final; its outages are retried until the last attempt.
     if (!err.retryable) return fail(pool, id, 'failed', err.message, 'ProviderRejected');
     if (attempt.last) return fail(pool, id, 'provider-error', err.message, 'ProviderUnavailable');
+    // A provider that said when to come back (HTTP 429 Retry-After) is tried again then, not on the usual backoff.
+    if (err.retryAfterMs !== undefined) throw ApplicationFailure.create({ message: err.message, type: 'ProviderUnavailable', nextRetryDelay: err.retryAfterMs });
     throw err;
   }
 }

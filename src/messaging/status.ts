@@ -14,7 +14,7 @@ export function statusesBefore(to: MessageStatus): MessageStatus[] {
   return to === 'CANCELED' ? ['ENQUEUED'] : ['ENQUEUED', 'SENT', 'DELIVERED'];
 }
 
-/** `invalid-address`: the profile's address is not exactly one valid email address or E.164 number. */
+/** `invalid-address`: the profile's address is not exactly one valid address of the channel (see its AddressRule in src/channels). */
 export type UndeliverableReason = 'bounced' | 'failed' | 'invalid-address' | 'no-contact' | 'provider-error' | 'unsubscribed';
 
 /** Status changes reported to Segment as outcomes (CANCELED is Homing's own business). */

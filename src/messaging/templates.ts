@@ -1,29 +1,15 @@
 import { Context, Liquid, toValueSync, type Emitter, type Template } from 'liquidjs';
-import type { Channel } from '../../workflows/types';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { CHANNEL_REGISTRY, CHANNELS, channelDefinition, type Channel, type ContentOf } from '../channels';
 
-/** Message templates: Liquid over `{ profile, data, group, event }`, one source string per content field. */
+/** Message templates: Liquid over `{ profile, data, group, event }`, one source string per content field; the channel registry says which fields a channel has. */
 
-export type { Channel };
-export const CHANNELS = ['email', 'sms'] as const satisfies readonly Channel[];
-
-export const emailContentSchema = z
-  .strictObject({
-    subject: z.string().min(1),
-    html: z.string().optional(),
-    text: z.string().optional(),
-  })
-  .refine((c) => c.html !== undefined || c.text !== undefined, { message: 'email content needs html or text (or both)' });
-
-export const smsContentSchema = z.strictObject({ text: z.string().min(1) });
-
-export type EmailContent = z.infer<typeof emailContentSchema>;
-export type SmsContent = z.infer<typeof smsContentSchema>;
-export type TemplateContent = EmailContent | SmsContent;
-export type ContentOf<C extends Channel> = { email: EmailContent; sms: SmsContent }[C];
+export { CHANNELS };
+export type { Channel, ContentOf };
+export type TemplateContent = ContentOf<Channel>;
 
 export function contentSchema<C extends Channel>(channel: C): z.ZodType<ContentOf<C>> {
-  return (channel === 'email' ? emailContentSchema : smsContentSchema) as unknown as z.ZodType<ContentOf<C>>;
+  return CHANNEL_REGISTRY[channel].content as z.ZodType<ContentOf<C>>;
 }
 
 export interface TemplateContext {
@@ -45,19 +31,13 @@ export class TemplateError extends Error {
   }
 }
 
-/**
- * The most a rendered field may hold, in UTF-16 code units: an SMS is at most
- * 1,600 characters (Twilio's limit for a concatenated message); an email's
- * html and text are 512 Ki characters each (far above what mail clients show
- * unclipped, well below what providers refuse), its subject one header line.
- */
-export const CONTENT_LIMITS = {
-  sms: { text: 1_600 },
-  email: { subject: 1_000, html: 524_288, text: 524_288 },
-} as const satisfies Record<Channel, Record<string, number>>;
+/** The most each rendered field may hold, in UTF-16 code units, per channel (each channel's file says why). */
+export const CONTENT_LIMITS = Object.fromEntries(
+  CHANNELS.map((c) => [c, Object.fromEntries(Object.entries(channelDefinition(c).fields).map(([field, rule]) => [field, rule.limit]))]),
+) as Record<Channel, Record<string, number>>;
 
 function limitOf(channel: Channel, field: string): number {
-  return (CONTENT_LIMITS[channel] as Record<string, number>)[field] ?? 0;
+  return channelDefinition(channel).fields[field]?.limit ?? 0;
 }
 
 /** A field whose rendered content is over its limit in CONTENT_LIMITS. */
@@ -67,7 +47,7 @@ export class ContentTooLargeError extends TemplateError {
     field: string,
     readonly limit: number,
   ) {
-    super(field, `renders to more than ${limit} characters, the most an ${channel} ${field} may have`);
+    super(field, `renders to more than ${limit} characters, the most ${channelDefinition(channel).noun} ${field} may have`);
   }
 }
 
@@ -77,6 +57,12 @@ export function checkRenderedSize(channel: Channel, content: Record<string, stri
     const limit = limitOf(channel, field);
     if (value !== undefined && value.length > limit) throw new ContentTooLargeError(channel, field, limit);
   }
+}
+
+/** Throws a TemplateError for rendered content the channel cannot send (e.g. Slack blocks that are not a JSON array). */
+function checkRendered(channel: Channel, content: Record<string, string>): void {
+  const problem = channelDefinition(channel).checkRendered?.(content);
+  if (problem) throw new TemplateError(problem.field, problem.problem);
 }
 
 /** Collects the output and stops the render as soon as it passes the field's limit, before it takes memory. */
@@ -150,10 +136,11 @@ const html = new Engine(true);
 
 function eachField(channel: Channel, content: TemplateContent, fn: (source: string, engine: Engine, field: string) => string): Record<string, string> {
   const out: Record<string, string> = {};
+  const { fields } = channelDefinition(channel);
   for (const [field, source] of Object.entries(content)) {
     if (typeof source !== 'string') continue;
-    // Only the email body's HTML is escaped: subject, text and SMS are plain text.
-    const engine = channel === 'email' && field === 'html' ? html : plain;
+    // Only HTML fields (an email's body) are escaped: subjects, texts and JSON are not HTML.
+    const engine = fields[field]?.kind === 'html' ? html : plain;
     try {
       out[field] = fn(source, engine, field);
     } catch (err) {
@@ -183,8 +170,10 @@ export function renderTemplate<C extends Channel>(channel: C, content: ContentOf
   // leaving it out makes that an unknown variable like any other, while `{% if group %}` still works.
   const { group, ...rest } = context;
   const scope = group === null ? rest : context;
-  return eachField(channel, content, (source, engine, field) => {
+  const rendered = eachField(channel, content, (source, engine, field) => {
     const limit = limitOf(channel, field);
     return engine.render(source, scope, new BoundedEmitter(() => new ContentTooLargeError(channel, field, limit), limit));
-  }) as ContentOf<C>;
+  });
+  checkRendered(channel, rendered);
+  return rendered as ContentOf<C>;
 }

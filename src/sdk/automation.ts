@@ -57,6 +57,15 @@ export interface RecipientProfile {
   timezone: string;
 }
 
+/** A Segment track event routed to a run (see `events` in the definition). */
+export interface TrackEvent {
+  name: string;
+  properties: Record<string, unknown>;
+  /** When it happened, as Segment sent it. */
+  timestamp?: string;
+  messageId: string;
+}
+
 /** The Segment event that started the run. */
 export interface TriggerEvent {
   type: string;
@@ -68,7 +77,7 @@ export interface TriggerEvent {
 }
 
 /** What a run can do. Every method is deterministic and safe to replay. */
-export interface AutomationContext<P, T> {
+export interface AutomationContext<P, T, E extends string = string> {
   readonly runId: string;
   readonly userId: string;
   readonly params: P;
@@ -80,6 +89,21 @@ export interface AutomationContext<P, T> {
   send(step: string, template: keyof T & string, opts?: { contactWait?: Duration }): Promise<SentMessage>;
   /** Waits up to `timeout` for one of `kinds` on `message`; true if it came (also when it came before the wait began). */
   waitForEngagement(message: SentMessage, kinds: ReadonlyArray<'opened' | 'clicked'>, timeout: Duration): Promise<boolean>;
+  /**
+   * The next of the user's track events named `names` (one of the definition's
+   * `events`) that `where` accepts, waiting up to `timeout`; null if none came.
+   * Events that reached the run before the wait (from the run's start on) count,
+   * in the order Homing received them; each is returned once.
+   */
+  waitForEvent(names: E | readonly E[], opts: { timeout: Duration; where?: (event: TrackEvent) => boolean }): Promise<TrackEvent | null>;
+  /**
+   * Waits up to `timeout` for whichever comes first: `engagement` (one of the
+   * kinds on the message) or one of `events`. Null when neither came.
+   */
+  waitForFirst(
+    timeout: Duration,
+    on: { engagement?: { message: SentMessage; kinds: ReadonlyArray<'opened' | 'clicked'> }; events?: E | readonly E[]; where?: (event: TrackEvent) => boolean },
+  ): Promise<{ engaged: SentMessage } | { event: TrackEvent } | null>;
   sleep(duration: Duration): Promise<void>;
   /** Sleeps until the next `at` ("HH:MM", 24 h) in `timezone`, by default the recipient's (see RecipientProfile.timezone). */
   sleepUntil(when: { at: string; timezone?: string }): Promise<void>;
@@ -87,14 +111,24 @@ export interface AutomationContext<P, T> {
   trigger(): Promise<TriggerEvent>;
 }
 
-export interface AutomationDefinition<S extends z.ZodObject = z.ZodObject, T extends TemplateSlots<z.output<S>> = TemplateSlots<z.output<S>>> {
+export interface AutomationDefinition<S extends z.ZodObject = z.ZodObject, T extends TemplateSlots<z.output<S>> = TemplateSlots<z.output<S>>, E extends string = never> {
   /** Stable id: mappings name it, and it is the Temporal workflow type of its runs. */
   id: string;
   description: string;
   /** The mapping's parameters (template ids are added for every slot in `templates`). */
   params: S;
   templates: T;
-  run(ctx: AutomationContext<RunParams<S, T>, T>, params: RunParams<S, T>): Promise<RunOutcome>;
+  /**
+   * The track events a run can wait for. Only these reach its runs (other events
+   * cost the run nothing), from the moment the run is recorded.
+   */
+  events?: readonly E[];
+  /**
+   * Track events that end a run wherever it is, with outcome `goal` (a sent
+   * message stays sent): a goal reached, like a mapping's `cancelOn` but in code.
+   */
+  exitOn?: readonly E[];
+  run(ctx: AutomationContext<RunParams<S, T>, T, E>, params: RunParams<S, T>): Promise<RunOutcome>;
 }
 
 /** Marks definitions so that loaders find them among a module's exports, whichever copy of this module made them. */
@@ -110,11 +144,15 @@ export interface Automation {
   description: string;
   params: z.ZodObject;
   templates: TemplateSlots<any>;
-  run(ctx: AutomationContext<any, any>, params: any): Promise<RunOutcome>;
+  events?: readonly string[];
+  exitOn?: readonly string[];
+  run(ctx: AutomationContext<any, any, string>, params: any): Promise<RunOutcome>;
 }
 
 /** Defines an automation. Export the result from a module that HOMING_AUTOMATIONS names. */
-export function defineAutomation<S extends z.ZodObject, T extends TemplateSlots<z.output<S>>>(definition: AutomationDefinition<S, T>): Automation {
+export function defineAutomation<S extends z.ZodObject, T extends TemplateSlots<z.output<S>>, const E extends string = never>(
+  definition: AutomationDefinition<S, T, E>,
+): Automation {
   return { ...definition, [BRAND]: true } as unknown as Automation;
 }
 

@@ -63,3 +63,8 @@ export function twilioStatusChange(cb: TwilioStatusCallback): StatusChange {
       return { ...change, status: 'SENT' };
   }
 }
+
+/** Where Twilio posts a message's status callbacks; the message id in it finds a message whose sid is not recorded yet. */
+export function twilioCallbackUrl(publicUrl: string, messageId: string): string {
+  return `${publicUrl}/webhooks/twilio?message=${messageId}`;
+}

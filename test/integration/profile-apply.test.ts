@@ -32,7 +32,7 @@ it('two overlapping attempts on one shard apply each event once, in order', asyn
   expect(rows[0].traits.step).toBe(29);
   expect(Object.keys(rows[0].traits)).toHaveLength(31);
   // Another attempt finds nothing left to do.
-  expect(await applyShardBatch(homing.pool, shard, { workflowIdPrefix: 'test:' })).toEqual({ applied: 0, failed: 0, more: false, runs: { start: [], cancel: [] } });
+  expect(await applyShardBatch(homing.pool, shard, { workflowIdPrefix: 'test:' })).toEqual({ applied: 0, failed: 0, more: false, runs: { start: [], cancel: [], events: [] } });
 });
 
 it('an event that cannot be applied is marked with its error and does not block its shard', async () => {

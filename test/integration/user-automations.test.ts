@@ -20,6 +20,8 @@ beforeAll(async () => {
   await publishTemplates(homing, [
     { id: 'nudge-mail', name: 'Nudge mail', channel: 'email', content: { subject: 'Try {{ data.feature }}, {{ profile.name }}', text: 'Hi {{ profile.name }}' } },
     { id: 'nudge-text', name: 'Nudge text', channel: 'sms', content: { text: '{{ profile.name }}: try {{ data.feature }}' } },
+    { id: 'trial-mail', name: 'Trial mail', channel: 'email', content: { subject: 'Your trial, {{ profile.name }}', text: 'Pick a plan' } },
+    { id: 'trial-text', name: 'Trial text', channel: 'sms', content: { text: 'Still deciding?' } },
   ]);
 }, 120_000);
 
@@ -30,18 +32,29 @@ afterAll(async () => {
 });
 
 async function track(userId: string, traits: Record<string, unknown>, properties: Record<string, unknown>) {
+  await segment((a) => {
+    a.identify({ userId, traits });
+    a.track({ userId, event: 'Feature Not Used', properties });
+  });
+}
+
+/** Events through the official Segment client, in order. */
+async function segment(send: (analytics: Analytics) => void) {
   const analytics = new Analytics({ writeKey: API_KEY, host: homing.url, flushAt: 10, flushInterval: 50, maxRetries: 0 });
-  analytics.identify({ userId, traits });
-  analytics.track({ userId, event: 'Feature Not Used', properties });
+  send(analytics);
   await analytics.closeAndFlush();
 }
+
+const routed = async (userId: string) =>
+  (await homing.pool.query('SELECT d.message_id FROM run_event_deliveries d JOIN runs r ON r.id = d.run_id WHERE r.user_id = $1 ORDER BY d.seq', [userId])).rows.map((r) => r.message_id);
+const listening = async (userId: string) => (await homing.pool.query('SELECT event FROM run_event_interests WHERE user_id = $1 ORDER BY event', [userId])).rows.map((r) => r.event);
 
 const endedRun = (userId: string) =>
   eventually(async () => (await homing.admin(`/api/runs?userId=${userId}`)).body.runs.find((r: any) => r.status !== 'running' && r.status !== 'pending'), 30_000, `${userId}'s run to end`);
 
 it('is in the catalog, with a JSON Schema that has its own parameters and one template id per template slot', async () => {
   const { body } = await homing.admin('/api/automations');
-  expect(body.automations.map((a: { id: string }) => a.id)).toEqual(['email-then-sms', 'single-send', 'plan-nudge']);
+  expect(body.automations.map((a: { id: string }) => a.id)).toEqual(['email-then-sms', 'single-send', 'misused-waits', 'plan-nudge', 'trial-goal']);
   const nudge = body.automations.find((a: { id: string }) => a.id === 'plan-nudge');
   expect(nudge.parameters.properties).toMatchObject({ feature: { type: 'string', default: 'reports' }, email: { type: 'string' }, sms: { type: 'string' } });
   expect(nudge.parameters.required).toEqual(['email', 'sms']);
@@ -86,4 +99,53 @@ it('runs it: reads the profile and the trigger, branches on the plan, and record
   } finally {
     await connection.close();
   }
+});
+
+describe('waiting for Segment events (trial-goal waits for "Plan Chosen" and exits on "Subscription Started")', () => {
+  beforeAll(async () => {
+    await publishMapping(homing, { id: 'trial', trigger: { type: 'track', event: 'Trial Started' }, automation: 'trial-goal', params: { welcome: 'trial-mail', reminder: 'trial-text' } });
+  });
+
+  it("routes only the events the run declared, to that user's run only, and a redelivery once", async () => {
+    await segment((a) => {
+      a.identify({ userId: 'ivy', traits: { name: 'Ivy', email: 'ivy@example.com', phone: '+15550107101' } });
+      a.identify({ userId: 'ned', traits: { name: 'Ned', email: 'ned@example.com', phone: '+15550107102' } });
+      a.track({ userId: 'ivy', event: 'Trial Started' });
+      a.track({ userId: 'ned', event: 'Trial Started' });
+    });
+    await smtp.waitFor((m) => m.envelope.to.includes('ivy@example.com'), 20_000);
+    expect(await listening('ivy')).toEqual(['Plan Chosen', 'Subscription Started']);
+    await segment((a) => {
+      a.track({ userId: 'ivy', event: 'Page Scrolled', messageId: 'ivy-scroll' });
+      a.track({ userId: 'ivy', event: 'Plan Chosen', properties: { plan: 'free' }, messageId: 'ivy-free' });
+      a.track({ userId: 'ivy', event: 'Plan Chosen', properties: { plan: 'free' }, messageId: 'ivy-free' });
+    });
+    await eventually(async () => ((await routed('ivy')).length === 1 ? true : undefined), 20_000, "ivy's routed event");
+    expect(await routed('ivy')).toEqual(['ivy-free']);
+    expect(await routed('ned')).toEqual([]);
+    // A free plan does not count: the run still waits.
+    expect((await homing.admin('/api/runs?userId=ivy')).body.runs[0].status).toBe('running');
+
+    await segment((a) => a.track({ userId: 'ivy', event: 'Plan Chosen', properties: { plan: 'pro' }, messageId: 'ivy-pro' }));
+    const run = await endedRun('ivy');
+    expect(run).toMatchObject({ status: 'completed', result: { outcome: 'goal', event: 'Plan Chosen' } });
+    // A closed run listens to nothing any more.
+    expect(await listening('ivy')).toEqual([]);
+    expect((await homing.admin('/api/runs?userId=ned')).body.runs[0].status).toBe('running');
+  });
+
+  it('an event in the same batch as the trigger, before the run waits, is kept', async () => {
+    await segment((a) => {
+      a.identify({ userId: 'kai', traits: { name: 'Kai', email: 'kai@example.com' } });
+      a.track({ userId: 'kai', event: 'Trial Started' });
+      a.track({ userId: 'kai', event: 'Plan Chosen', properties: { plan: 'team' } });
+    });
+    expect(await endedRun('kai')).toMatchObject({ status: 'completed', result: { outcome: 'goal', event: 'Plan Chosen' } });
+  });
+
+  it('an exit event ends the run at once, with the goal; the welcome stays sent', async () => {
+    await segment((a) => a.track({ userId: 'ned', event: 'Subscription Started' }));
+    expect(await endedRun('ned')).toMatchObject({ status: 'completed', result: { outcome: 'goal', event: 'Subscription Started' } });
+    expect((await homing.admin('/api/messages?userId=ned')).body.messages).toEqual([expect.objectContaining({ step: 'welcome', status: 'SENT' })]);
+  });
 });

@@ -58,6 +58,8 @@ describe('defaults', () => {
         twilioFrom: undefined,
         twilioApiUrl: 'https://api.twilio.com',
       },
+      whatsapp: { provider: 'mailbox', from: undefined },
+      slack: { provider: 'mailbox', botToken: undefined, apiUrl: 'https://slack.com/api' },
       segment: { writeKey: undefined, apiHost: 'https://api.segment.io' },
       logLevel: 'info',
     });
@@ -193,6 +195,15 @@ describe('invalid configuration', () => {
     expect(problemsOf({ ...SECRETS, SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: 'AC1', TWILIO_FROM: '+1555' })).toEqual([
       'TWILIO_AUTH_TOKEN: required when SMS_PROVIDER=twilio',
     ]);
+  });
+
+  test('WHATSAPP_PROVIDER=twilio needs the Twilio account, token and TWILIO_WHATSAPP_FROM; SLACK_PROVIDER=slack needs nothing more', () => {
+    expect(problemsOf({ ...SECRETS, WHATSAPP_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: 'AC1', TWILIO_FROM: '+1555' })).toEqual([
+      'TWILIO_AUTH_TOKEN: required when WHATSAPP_PROVIDER=twilio',
+      'TWILIO_WHATSAPP_FROM: required when WHATSAPP_PROVIDER=twilio',
+    ]);
+    expect(loadConfig({ ...SECRETS, SLACK_PROVIDER: 'slack', SLACK_API_URL: 'http://127.0.0.1:9/api' }).slack).toEqual({ provider: 'slack', botToken: undefined, apiUrl: 'http://127.0.0.1:9/api' });
+    expect(problemsOf({ ...SECRETS, SLACK_PROVIDER: 'teams' })[0]).toMatch(/^SLACK_PROVIDER: /);
   });
 
   test('a TLS cert without its key, or a key without its cert', () => {

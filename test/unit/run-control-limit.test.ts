@@ -30,7 +30,7 @@ it('limits Temporal calls in flight across concurrent batches, and makes every c
   const log = { warn: () => undefined } as unknown as Logger;
   const runs = new RunControl({ pool, temporal, taskQueue: 'q', log });
 
-  const batch = (shard: number) => ({ start: Array.from({ length: 50 }, (_, i) => `run-${shard}-${i}`), cancel: [] });
+  const batch = (shard: number) => ({ start: Array.from({ length: 50 }, (_, i) => `run-${shard}-${i}`), cancel: [], events: [] });
   await Promise.all([0, 1, 2].map((shard) => runs.apply(batch(shard))));
 
   expect(started).toHaveLength(150);

@@ -126,8 +126,13 @@ describe('rendered size', () => {
     return err as ContentTooLargeError;
   };
 
-  it('has documented limits: SMS 1,600 characters, email subject 1,000, html and text 512 Ki characters each', () => {
-    expect(CONTENT_LIMITS).toEqual({ sms: { text: 1_600 }, email: { subject: 1_000, html: 524_288, text: 524_288 } });
+  it('has documented limits: SMS 1,600 characters, email subject 1,000, html and text 512 Ki characters each; Slack text 40,000, blocks 200,000; WhatsApp 1,600', () => {
+    expect(CONTENT_LIMITS).toEqual({
+      sms: { text: 1_600 },
+      email: { subject: 1_000, html: 524_288, text: 524_288 },
+      slack: { text: 40_000, blocks: 200_000 },
+      whatsapp: { text: 1_600 },
+    });
   });
 
   it('an SMS of 1,600 characters renders, one of 1,601 is a template error naming the field and the limit', () => {

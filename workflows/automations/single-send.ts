@@ -1,4 +1,5 @@
 import { defineAutomation, z } from '../../src/sdk/automation';
+import { CHANNEL_NAMES } from '../../src/channels/names';
 import { duration } from './params';
 
 /** One message on one channel; the run ends once it is sent (or cannot be). */
@@ -6,7 +7,7 @@ export const singleSend = defineAutomation({
   id: 'single-send',
   description: 'One message on the chosen channel.',
   params: z.object({
-    channel: z.enum(['email', 'sms']),
+    channel: z.enum(CHANNEL_NAMES),
     contactWait: duration.default('5m').describe('how long the message waits for the recipient to get an address'),
   }),
   templates: { template: (p) => p.channel },

@@ -1,12 +1,13 @@
 import type { Pool } from '../../db/pool';
 import { whereClause } from '../../db/filter';
-import type { EmailProvider, OutgoingEmail, OutgoingSms, SendResult, SmsProvider } from './types';
+import type { Channel } from '../../channels';
+import type { EmailProvider, OutgoingEmail, OutgoingSlack, OutgoingSms, SendResult, SlackProvider, SmsProvider } from './types';
 
 type Queryable = Pick<Pool, 'query'>;
 
 interface MailboxItem {
   messageId: string;
-  channel: 'email' | 'sms';
+  channel: Channel;
   recipient: string;
   sender?: string;
   subject?: string;
@@ -38,17 +39,31 @@ export class MailboxEmailProvider implements EmailProvider {
   }
 }
 
+/** Text messages (SMS by default; WhatsApp is the same shape). */
 export class MailboxSmsProvider implements SmsProvider {
+  readonly name = 'mailbox';
+  constructor(
+    private readonly db: Queryable,
+    private readonly channel: Channel = 'sms',
+  ) {}
+
+  send(sms: OutgoingSms): Promise<SendResult> {
+    return store(this.db, { messageId: sms.messageId, channel: this.channel, recipient: sms.to, text: sms.text });
+  }
+}
+
+/** Slack messages: the recipient is the member or conversation id; blocks are not kept. */
+export class MailboxSlackProvider implements SlackProvider {
   readonly name = 'mailbox';
   constructor(private readonly db: Queryable) {}
 
-  send(sms: OutgoingSms): Promise<SendResult> {
-    return store(this.db, { messageId: sms.messageId, channel: 'sms', recipient: sms.to, text: sms.text });
+  send(message: OutgoingSlack): Promise<SendResult> {
+    return store(this.db, { messageId: message.messageId, channel: 'slack', recipient: message.channel, text: message.text });
   }
 }
 
 export interface MailboxFilter {
-  channel?: 'email' | 'sms';
+  channel?: Channel;
   to?: string;
   limit: number;
   /** Return entries with an id below this one (newest first). */
@@ -58,7 +73,7 @@ export interface MailboxFilter {
 export interface MailboxEntry {
   id: string;
   messageId: string;
-  channel: 'email' | 'sms';
+  channel: Channel;
   to: string;
   from: string | null;
   subject: string | null;

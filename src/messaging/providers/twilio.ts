@@ -7,6 +7,8 @@ export interface TwilioSettings {
   from: string;
   /** e.g. https://api.twilio.com, or a local server speaking its wire format in tests */
   apiUrl: string;
+  /** `whatsapp:` sends the same API's WhatsApp messages: Twilio reads the channel from the From and To prefix. */
+  addressPrefix?: 'whatsapp:';
   timeoutMs?: number;
 }
 
@@ -16,7 +18,7 @@ interface TwilioError {
   message?: string;
 }
 
-/** Twilio's Programmable Messaging REST API: one form-encoded POST per message. */
+/** Twilio's Programmable Messaging REST API: one form-encoded POST per message (SMS, or WhatsApp with its address prefix). */
 export class TwilioSmsProvider implements SmsProvider {
   readonly name = 'twilio';
   private readonly endpoint: string;
@@ -28,7 +30,8 @@ export class TwilioSmsProvider implements SmsProvider {
   }
 
   async send(sms: OutgoingSms): Promise<SendResult> {
-    const form = new URLSearchParams({ To: sms.to, From: this.settings.from, Body: sms.text });
+    const prefix = this.settings.addressPrefix ?? '';
+    const form = new URLSearchParams({ To: prefix + sms.to, From: prefix + this.settings.from, Body: sms.text });
     if (sms.statusCallbackUrl) form.set('StatusCallback', sms.statusCallbackUrl);
     let res: Response;
     let text: string;

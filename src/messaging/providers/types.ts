@@ -16,18 +16,45 @@ export interface OutgoingSms {
   statusCallbackUrl?: string;
 }
 
+/** A Slack message: `channel` is a member id (a DM from the bot or token owner) or a conversation id. */
+export interface OutgoingSlack {
+  /** Homing message id (Slack takes no idempotency key; see providers/slack.ts). */
+  messageId: string;
+  channel: string;
+  text: string;
+  /** Block Kit blocks, a JSON array as a string. */
+  blocks?: string;
+  /** The recipient's own token (`traits.tokens.slackToken`); else the installation's bot token. */
+  token?: string;
+}
+
 export interface SendResult {
   providerMessageId: string;
 }
 
-export interface EmailProvider {
+/** What every provider has: a name (stored with each message, and what webhooks look messages up by). */
+export interface Provider {
   readonly name: string;
+  /** Releases what the provider holds open (pooled connections). */
+  close?(): void;
+}
+
+export interface EmailProvider extends Provider {
   send(mail: OutgoingEmail): Promise<SendResult>;
 }
 
-export interface SmsProvider {
-  readonly name: string;
+export interface SmsProvider extends Provider {
   send(sms: OutgoingSms): Promise<SendResult>;
+}
+
+export interface SlackProvider extends Provider {
+  send(message: OutgoingSlack): Promise<SendResult>;
+}
+
+/** Config validation already demands these settings for the provider chosen; this keeps the types honest. */
+export function requiredSetting(value: string | undefined, name: string): string {
+  if (!value) throw new Error(`${name} is required by the chosen provider`);
+  return value;
 }
 
 /** A failed send; `retryable` tells the activity whether another attempt can succeed. */
@@ -38,6 +65,8 @@ export class ProviderError extends Error {
     message: string,
     readonly retryable: boolean,
     readonly status?: number,
+    /** How long the provider asked to be left alone (HTTP Retry-After). */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
