@@ -48,7 +48,7 @@ export function registerAutomations(modules: ReadonlyArray<Record<string, unknow
 export async function automationRun(input: RunInput<Record<string, unknown>>): Promise<unknown> {
   const { workflowType } = workflowInfo();
   const automation = registry.get(workflowType);
-  if (!automation) throw new Error(`automation "${workflowType}" is not in this worker's bundle (is HOMING_AUTOMATIONS the same for every worker?)`);
+  if (!automation) throw new Error(`automation ${workflowType} is not in this worker's bundle (is HOMING_AUTOMATIONS the same for every worker?)`);
   return runDefinition(automation, input);
 }
 

@@ -18,6 +18,9 @@ import { startTwilioSink, type TwilioSink } from '../helpers/twilio-sink';
 //   npx jest --testMatch '**/test/capture/*.capture.ts'
 
 const HISTORIES = path.join(__dirname, '..', 'histories');
+/** The test's user automations, and their runs' histories (replayed with HOMING_AUTOMATIONS set to the folder). */
+const USER_AUTOMATIONS = path.join(__dirname, '..', 'fixtures', 'automations');
+const USER_HISTORIES = path.join(USER_AUTOMATIONS, 'histories');
 
 let homing: TestHoming;
 let smtp: SmtpSink;
@@ -30,6 +33,7 @@ beforeAll(async () => {
   twilio = await startTwilioSink();
   homing = await startHoming({
     env: {
+      HOMING_AUTOMATIONS: USER_AUTOMATIONS,
       EMAIL_PROVIDER: 'smtp',
       SMTP_URL: smtp.url,
       SMS_PROVIDER: 'twilio',
@@ -44,6 +48,7 @@ beforeAll(async () => {
   const templates = [
     { id: 'welcome', name: 'Welcome', channel: 'email', content: { subject: 'Welcome, {{ profile.name }}', html: '<p>Hi {{ profile.name }}</p><a href="https://example.com/start">Start</a>' } },
     { id: 'nudge', name: 'Nudge', channel: 'sms', content: { text: '{{ profile.name }}, your trial is waiting: https://example.com/start' } },
+    { id: 'feature', name: 'Feature', channel: 'email', content: { subject: 'Try {{ data.feature }}', text: 'Hi {{ profile.name }}' } },
   ];
   for (const t of templates) {
     expect((await homing.admin('/api/templates', { method: 'POST', body: t })).status).toBe(201);
@@ -60,6 +65,8 @@ beforeAll(async () => {
       cancelOn: ['Subscription Started'],
     },
     { id: 'hello', name: 'Hello', status: 'published', trigger: { type: 'track', event: 'Signed Up' }, automation: 'single-send', params: { channel: 'email', template: 'welcome' } },
+    { id: 'goal', name: 'Goal', status: 'published', trigger: { type: 'track', event: 'Goal Trial' }, automation: 'trial-goal', params: { welcome: 'welcome', reminder: 'nudge' } },
+    { id: 'plan', name: 'Plan', status: 'published', trigger: { type: 'track', event: 'Feature Not Used' }, automation: 'plan-nudge', params: { email: 'feature', sms: 'nudge' } },
   ];
   for (const m of mappings) expect((await homing.admin('/api/mappings', { method: 'POST', body: m })).status).toBe(201);
 }, 120_000);
@@ -87,18 +94,18 @@ async function trigger(userId: string, event: string): Promise<string> {
 }
 
 /** Writes a workflow's history as the proto JSON that `temporal workflow show --output json` prints. */
-async function write(workflowId: string, name: string): Promise<void> {
+async function write(workflowId: string, name: string, dir = HISTORIES): Promise<void> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  fs.mkdirSync(HISTORIES, { recursive: true });
-  fs.writeFileSync(path.join(HISTORIES, `${name}.json`), `${historyToJSON(history)}\n`);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, `${name}.json`), `${historyToJSON(history)}\n`);
 }
 
 /** Waits for the workflow to close in Temporal, then writes its history. */
-async function capture(workflowId: string, name: string): Promise<void> {
+async function capture(workflowId: string, name: string, dir = HISTORIES): Promise<void> {
   await client.workflow.getHandle(workflowId).result().catch((err: unknown) => {
     if (!(err instanceof WorkflowFailedError)) throw err; // a canceled run ends in a WorkflowFailedError
   });
-  await write(workflowId, name);
+  await write(workflowId, name, dir);
 }
 
 const emailTo = (userId: string) => smtp.waitFor((m) => m.envelope.to.includes(`${userId}@example.com`), 20_000);
@@ -152,6 +159,30 @@ it('email-then-sms: canceled by a cancelOn event during the wait', async () => {
 it('single-send: one email', async () => {
   const id = await trigger('single', 'Signed Up');
   await capture(id, 'single-send-sent');
+}, 60_000);
+
+it('trial-goal (user automation): a paid plan chosen during the wait, after a free one', async () => {
+  const id = await trigger('chooser', 'Goal Trial');
+  await emailTo('chooser');
+  await waiting(id);
+  const choose = (plan: string) =>
+    post(`${homing.url}/segment`, JSON.stringify({ type: 'track', userId: 'chooser', event: 'Plan Chosen', properties: { plan }, messageId: `chooser-${plan}` }), { authorization: basic(API_KEY) });
+  await choose('free');
+  await choose('pro');
+  await capture(id, 'trial-goal-plan-chosen', USER_HISTORIES);
+}, 60_000);
+
+it('trial-goal (user automation): ended by its exit event while it waits', async () => {
+  const id = await trigger('subscriber', 'Goal Trial');
+  await emailTo('subscriber');
+  await waiting(id);
+  await track('subscriber', 'Subscription Started');
+  await capture(id, 'trial-goal-exit', USER_HISTORIES);
+}, 60_000);
+
+it('plan-nudge (user automation): reads the profile and the trigger, then sends', async () => {
+  const id = await trigger('reader', 'Feature Not Used');
+  await capture(id, 'plan-nudge-sent', USER_HISTORIES);
 }, 60_000);
 
 // The long-lived workflows never close (they continue as new), so their history so far is what running ones replay.

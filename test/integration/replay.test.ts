@@ -53,6 +53,9 @@ describe('the committed histories', () => {
         'single-send-sent.json',
         'profile-shard-running.json',
         'outcome-export-running.json',
+        // Runs started before automations were definitions (workflow types emailThenSms, singleSend).
+        'email-then-sms-ignored.before-definitions.json',
+        'single-send-sent.before-definitions.json',
       ]),
     );
   });
@@ -88,6 +91,25 @@ describe('the committed histories', () => {
     const summary = await replayHistories({ source: { files: [HISTORIES] }, workflowsPath: fixture('patched-workflows') });
     expect(summary.failed).toEqual([]);
     expect(summary.passed).toBe(files.length);
+  }, 120_000);
+});
+
+describe("a user automation's histories (HOMING_AUTOMATIONS)", () => {
+  const automations = fixture('automations');
+  const histories = path.join(automations, 'histories');
+
+  it('replay against the definitions HOMING_AUTOMATIONS loads: events, an exit, a local-time wait, profile reads', () => {
+    const res = cli([histories], { HOMING_AUTOMATIONS: automations });
+    expect(res.stderr).toBe('');
+    expect(res.stdout).toMatch(/^4 replayed: 4 passed, 0 failed$/m);
+    expect(res.stdout).toContain('(trial-goal, ');
+    expect(res.stdout).toContain('(plan-nudge, ');
+  }, 120_000);
+
+  it('fail without it, saying the automation is not in the bundle', () => {
+    const res = cli([path.join(histories, 'plan-nudge-sent.json')], { HOMING_AUTOMATIONS: '' });
+    expect(res.status).toBe(1);
+    expect(res.stdout).toContain("automation plan-nudge is not in this worker's bundle");
   }, 120_000);
 });
 
