@@ -6,6 +6,8 @@ import { Client as PgClient } from 'pg';
 import type { Config } from './config';
 import { locateTemporalBinary } from './embedded/temporal-binaries';
 import { connectWorker, describeTarget, TemporalConnectError } from './temporal/connection';
+import { automations } from './automations/catalog';
+import { setUpAutomations } from './automations/user-automations';
 
 interface Check {
   name: string;
@@ -66,10 +68,21 @@ async function http(name: string, url: string): Promise<Check> {
   }
 }
 
+/** The automations this installation runs: the built-ins and HOMING_AUTOMATIONS', loaded and checked as start-up does. */
+function automationsCheck(config: Config): Check {
+  try {
+    const files = setUpAutomations(config.automationsPath);
+    const from = files.length > 0 ? ` (HOMING_AUTOMATIONS: ${files.length} file${files.length === 1 ? '' : 's'} in ${config.automationsPath})` : '';
+    return { name: 'automations', ok: true, detail: `${automations().map((a) => a.id).join(', ')}${from}` };
+  } catch (err) {
+    return { name: 'automations', ok: false, detail: (err as Error).message };
+  }
+}
+
 /** Prints one line per dependency; true when everything needed is reachable or can be started. */
 export async function runDoctor(config: Config, print: (line: string) => void = console.log): Promise<boolean> {
   const running = runningInstance(config.dataDir);
-  const checks: Check[] = [{ name: 'config', ok: true, detail: `valid (data dir ${config.dataDir})` }];
+  const checks: Check[] = [{ name: 'config', ok: true, detail: `valid (data dir ${config.dataDir})` }, automationsCheck(config)];
 
   const databaseUrl = config.databaseUrl ?? running?.databaseUrl;
   if (databaseUrl) checks.push(await postgres(databaseUrl));
@@ -97,6 +110,6 @@ export async function runDoctor(config: Config, print: (line: string) => void = 
   if (config.segment.writeKey) checks.push(await http('segment', config.segment.apiHost));
   else checks.push({ name: 'segment', ok: true, detail: 'SEGMENT_WRITE_KEY unset: outcomes are recorded, not exported' });
 
-  for (const c of checks) print(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(9)} ${c.detail}`);
+  for (const c of checks) print(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(11)} ${c.detail}`);
   return checks.every((c) => c.ok);
 }

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback';
 
 /** Sits between Homing and the Segment sink and can hold batches, so a test acts while an export is in flight. */
 export interface SegmentGate {
@@ -29,9 +29,9 @@ export async function startSegmentGate(target: string): Promise<SegmentGate> {
       else void forward();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url,
     get held() {
       return waiting.length;
     },

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback';
 
 export interface SegmentEvent {
   type: string;
@@ -52,7 +52,6 @@ export async function startSegmentSink(writeKey: string): Promise<SegmentSink> {
       answer(200, { success: true });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  sink.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  sink.url = await listenOnLoopback(server);
   return sink;
 }

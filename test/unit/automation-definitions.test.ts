@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { automations, checkDefinition, paramsSchema } from '../../src/automations/catalog';
 import { automationFiles, loadAutomations, setUpAutomations } from '../../src/automations/user-automations';
+import { loadConfig } from '../../src/config';
+import { runDoctor } from '../../src/doctor';
 
 /** Automation files written as users write them (importing homing/automation), in a folder of their own. */
 function folder(files: Record<string, string>): string {
@@ -56,7 +58,7 @@ exports.b = defineAutomation({ id: 'theirs', description: 'js', params: z.object
 });
 
 it.each([
-  ['an unknown channel', definition("templates: { note: 'fax' },"), 'automation "mine": template slot "note": unknown channel "fax"; channels: email, sms'],
+  ['an unknown channel', definition("templates: { note: 'fax' },"), 'automation "mine": template slot "note": unknown channel "fax"; channels: email, sms, slack, whatsapp'],
   ['params that are not an object schema', definition("params: z.string(),"), 'automation "mine": params must be a z.object(...) (import { z } from "homing/automation")'],
   ['a template slot that is a parameter too', definition("params: z.object({ note: z.string() }),"), 'automation "mine": template slot "note" is also a parameter; the slot adds its template id parameter itself'],
   ['a reserved id', definition("id: 'profileShard',"), `automation "profileShard": the id "profileShard" is reserved (a workflow of Homing's own has that name)`],
@@ -101,4 +103,17 @@ it('homing worker with a bad definition exits 1 with that one line, before conne
   });
   expect(res.status).toBe(1);
   expect(res.stderr).toBe(`homing: ${path.join(clash, 'a.ts')}: the id "single-send" is already taken by a built-in automation\n`);
+});
+
+it('homing doctor lists the automations, and names a definition that would stop start-up', async () => {
+  const lines = async (automationsDir: string) => {
+    const out: string[] = [];
+    const config = loadConfig({ HOMING_DATA_DIR: folder({}), HOMING_API_KEY: 'k', HOMING_ADMIN_TOKEN: 't', TRACKING_SECRET: 's', HOMING_AUTOMATIONS: automationsDir });
+    const ok = await runDoctor(config, (line) => out.push(line));
+    return { ok, line: out.find((l) => /^\S+\s+automations /.test(l)) };
+  };
+  const good = folder({ 'mine.ts': definition('') });
+  expect(await lines(good)).toEqual({ ok: true, line: `ok    automations email-then-sms, single-send, mine (HOMING_AUTOMATIONS: 1 file in ${good})` });
+  const bad = folder({ 'bad.ts': definition("templates: { note: 'fax' },") });
+  expect(await lines(bad)).toEqual({ ok: false, line: expect.stringMatching(/^FAIL  automations .*bad\.ts: automation "mine": template slot "note": unknown channel "fax"/) });
 });
