@@ -24,7 +24,7 @@ function msOf(duration: Duration, what: string): number {
   return ms;
 }
 
-/** The automations this bundle runs, by id: the built-ins and those HOMING_AUTOMATIONS adds (see src/automations/bundle.ts). */
+/** The automations this bundle runs, by id: the built-ins and those HOMING_AUTOMATIONS adds (see src/temporal/workflow-source.ts). */
 const registry = new Map<string, Automation>();
 
 /** Registers every automation among the modules' exports (at bundle load, before any run). */

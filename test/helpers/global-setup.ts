@@ -3,7 +3,7 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startEmbeddedPostgres } from '../../src/embedded/postgres';
 import { WORKFLOWS_PATH } from '../../src/temporal/workflow-source';
-import { startTestTemporal, tempDir } from './servers';
+import { startTestTemporal, tempDir, temporalTestServer } from './servers';
 
 /**
  * Real servers for the whole run: one embedded PostgreSQL (each test file gets
@@ -13,6 +13,8 @@ import { startTestTemporal, tempDir } from './servers';
  */
 export default async function globalSetup(): Promise<void> {
   const dir = tempDir('homing-test-');
+  // Installed once, here, before any test file (or the test kit in one) would install it at the same time.
+  process.env.TEMPORAL_TEST_SERVER_PATH ??= temporalTestServer();
   const [postgres, temporal, bundle] = await Promise.all([
     startEmbeddedPostgres({ dataDir: dir, database: 'postgres', flags: ['-c', 'fsync=off', '-c', 'max_connections=300'] }),
     startTestTemporal(),
