@@ -186,7 +186,7 @@ export async function replayHistories(opts: ReplayOptions): Promise<ReplaySummar
   }
   const workflowBundle =
     opts.workflowBundle ??
-    (await bundle(opts.workflowsPath ? { workflowsPath: opts.workflowsPath, done: () => undefined } : workflowSource(opts.automationFiles ?? [])));
+    (await bundle(opts.workflowsPath ? { workflowsPath: opts.workflowsPath, bundlerOptions: {}, done: () => undefined } : workflowSource(opts.automationFiles ?? [])));
   for await (const result of Worker.runReplayHistories({ workflowBundle, replayName: 'homing-replay' }, histories())) {
     const loaded = inFlight.shift();
     if (loaded) record(outcome(loaded, result));

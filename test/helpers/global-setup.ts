@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startEmbeddedPostgres } from '../../src/embedded/postgres';
-import { WORKFLOWS_PATH } from '../../src/temporal/workflow-source';
+import { workflowSource } from '../../src/temporal/workflow-source';
 import { startTestTemporal, tempDir, temporalTestServer } from './servers';
 
 /**
@@ -13,12 +13,14 @@ import { startTestTemporal, tempDir, temporalTestServer } from './servers';
  */
 export default async function globalSetup(): Promise<void> {
   const dir = tempDir('homing-test-');
+  const source = workflowSource([]);
   // Installed once, here, before any test file (or the test kit in one) would install it at the same time.
   process.env.TEMPORAL_TEST_SERVER_PATH ??= temporalTestServer();
   const [postgres, temporal, bundle] = await Promise.all([
     startEmbeddedPostgres({ dataDir: dir, database: 'postgres', flags: ['-c', 'fsync=off', '-c', 'max_connections=300'] }),
     startTestTemporal(),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } }),
+    // As the worker bundles them (shared modules included).
+    bundleWorkflowCode({ workflowsPath: source.workflowsPath, ...source.bundlerOptions, logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } }),
   ]);
   const bundlePath = path.join(dir, 'workflow-bundle.js');
   fs.writeFileSync(bundlePath, bundle.code);
