@@ -49,7 +49,8 @@ export class SmtpReceiver {
   }
 }
 
-async function admin(homingUrl: string, token: string, route: string, body: unknown, expect: number): Promise<void> {
+/** A POST to Homing's admin API, as an operator makes it; anything but `expect` is an error. */
+export async function admin(homingUrl: string, token: string, route: string, body: unknown, expect: number): Promise<void> {
   const res = await fetch(`${homingUrl}${route}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

@@ -3,7 +3,9 @@
  * PostgreSQL with the product's default settings, a Temporal dev server, the
  * API and the worker, as `homing start` does), loads it from a separate load
  * generator process, and writes BENCHMARKS.md at the repository root; then
- * section 6 (bench/shape.ts) on targets of its own, the real cluster among them.
+ * section 6 (bench/shape.ts) on targets of its own, the real cluster among them;
+ * section 7 (bench/event-waits.ts, runs parked in waitForEvent) is measured
+ * with sections 1–5 and written after section 6.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -34,6 +36,8 @@ import { measurer } from './measure';
 import { postmasterPid } from './pg-stats';
 import { PG_STAT_STATEMENTS_FLAGS, StatementCounter } from './pg-statements';
 import { runShape, type ShapeReport } from './shape';
+import { runEventWaits } from './event-waits';
+import { renderEventWaits, withEventWaitsSection, type EventWaitsRun } from './event-waits-report';
 import { renderShape, withShapeSection } from './shape-report';
 import { Client, Connection } from '@temporalio/client';
 import { API_KEY, basic, ONLY, SCALE, SETTINGS } from './settings';
@@ -41,6 +45,8 @@ import { API_KEY, basic, ONLY, SCALE, SETTINGS } from './settings';
 /** Before starting, wait (at most QUIET_WAIT_MS) until other processes use less than this share of the machine. */
 const QUIET_BUSY_PERCENT = 15;
 const QUIET_WAIT_MS = 90_000;
+/** Section 7's figures, beside the compiled bench; its section is written last, after section 6's. */
+const LAST_EVENT_WAITS = 'last-run-events.json';
 
 async function main(): Promise<void> {
   const began = Date.now();
@@ -104,6 +110,8 @@ async function main(): Promise<void> {
       EMAIL_PROVIDER: 'smtp',
       SMTP_URL: receiver.url,
       SMS_PROVIDER: 'mailbox',
+      // Section 7's automation (it parks in waitForEvent); the other sections do not map it.
+      HOMING_AUTOMATIONS: path.join(root, 'bench', 'automations', 'wait-for-event.ts'),
     });
     const homingLog = createLogger(config.logLevel);
     const pool = await openDatabase(pg.url, homingLog);
@@ -163,18 +171,28 @@ async function main(): Promise<void> {
     const temporalClient = new Client({ connection: await Connection.connect({ address: temporal.address }) });
     stops.push(['history client', () => temporalClient.connection.close()]);
 
+    const runInfo = (only: boolean) => ({
+      only, cores: os.cpus().length, busyBefore, quietWaitMs, loadavgStart, loadavgEnd: os.loadavg(),
+      node: process.version, temporal: versions.temporal, postgres: versions.postgres, startupMs,
+    });
     const automationPart = async (): Promise<AutomationRun> => {
       const report = await runAutomations({
         homingUrl, adminToken: config.adminToken, trackingSecret: config.trackingSecret, authorization: basic, pool, load: (spec) => load.run(spec), receiver, measured,
         temporalPid: temporal.process.pid, temporalAddress: temporal.address, temporal: temporalClient, bare: bareTemporal, scale: SCALE, log,
         counters: async () => ({ ...readCounters(), wakeUps: readProbes().signals }),
       });
-      const info = {
-        only: ONLY === 'automations', cores: os.cpus().length, busyBefore, quietWaitMs, loadavgStart, loadavgEnd: os.loadavg(),
-        node: process.version, temporal: versions.temporal, postgres: versions.postgres, startupMs,
-      };
+      const info = runInfo(ONLY === 'automations');
       fs.writeFileSync(path.join(__dirname, 'last-run-automations.json'), JSON.stringify({ info, report }, null, 2));
       return { info, report };
+    };
+    const ingest = new IngestPhases({ load, pool, measured, homingUrl, bareUrl, databaseUrl: pg.url });
+    /** Section 7; run() writes its section from the figures. */
+    const eventWaitsPart = async (): Promise<void> => {
+      const report = await runEventWaits({
+        homingUrl, adminToken: config.adminToken, authorization: basic, pool, temporal: temporalClient, ingest, load: (spec) => load.run(spec), measured,
+        temporalPid: temporal.process.pid, scale: SCALE, log,
+      });
+      fs.writeFileSync(path.join(__dirname, LAST_EVENT_WAITS), JSON.stringify({ info: runInfo(ONLY === 'events'), report } satisfies EventWaitsRun, null, 2));
     };
     const benchmarksMd = path.join(root, 'BENCHMARKS.md');
     if (ONLY === 'automations') {
@@ -184,9 +202,8 @@ async function main(): Promise<void> {
       log(`wrote the automations section of ${benchmarksMd}`);
       return;
     }
-
-    const ingest = new IngestPhases({ load, pool, measured, homingUrl, bareUrl, databaseUrl: pg.url });
     await ingest.preflight();
+    if (ONLY === 'events') return await eventWaitsPart();
 
     const batch = await ingest.homing('homing /v1/batch', `${homingUrl}/v1/batch`, 'batch', 'batch');
     const single = await ingest.homing('homing /segment', `${homingUrl}/segment`, 'single', 'single');
@@ -210,6 +227,7 @@ async function main(): Promise<void> {
     const lightLatency = await ingest.latency(SETTINGS.lightLatencyRate, SETTINGS.lightLatencyMs, 'latency-light');
     const latency = await ingest.latency(SETTINGS.latencyRate, SETTINGS.latencyMs, 'latency');
     const automations = await automationPart();
+    await eventWaitsPart();
 
     const cpus = os.cpus();
     const report: BenchReport = {
@@ -258,14 +276,16 @@ async function main(): Promise<void> {
 
 /**
  * BENCH_RENDER_ONLY=1: rewrite BENCHMARKS.md from the last run's figures (dist/bench/last-run.json,
- * last-run-automations.json, last-run-shape.json), e.g. after a change to report.ts; with BENCH_ONLY, only that section.
+ * last-run-automations.json, last-run-shape.json, last-run-events.json), e.g. after a change to report.ts; with BENCH_ONLY, only that section.
  */
 async function renderOnly(): Promise<void> {
   const out = path.join(packageRoot(), 'BENCHMARKS.md');
   const read = <T>(file: string) => JSON.parse(fs.readFileSync(path.join(__dirname, file), 'utf8')) as T;
   let md = ONLY !== undefined ? fs.readFileSync(out, 'utf8') : renderReport(read<BenchReport>('last-run.json'));
-  if (ONLY !== 'shape' && fs.existsSync(path.join(__dirname, 'last-run-automations.json'))) md = withAutomationsSection(md, renderAutomations(read<AutomationRun>('last-run-automations.json')));
-  if (ONLY !== 'automations' && fs.existsSync(path.join(__dirname, 'last-run-shape.json'))) md = withShapeSection(md, renderShape(read<ShapeReport>('last-run-shape.json'), os.cpus().length));
+  const part = (only: string, file: string) => (ONLY === undefined || ONLY === only) && fs.existsSync(path.join(__dirname, file));
+  if (part('automations', 'last-run-automations.json')) md = withAutomationsSection(md, renderAutomations(read<AutomationRun>('last-run-automations.json')));
+  if (part('shape', 'last-run-shape.json')) md = withShapeSection(md, renderShape(read<ShapeReport>('last-run-shape.json'), os.cpus().length));
+  if (part('events', LAST_EVENT_WAITS)) md = withEventWaitsSection(md, renderEventWaits(read<EventWaitsRun>(LAST_EVENT_WAITS)));
   fs.writeFileSync(out, md);
   log(`re-rendered ${out} from the last run's figures${ONLY !== undefined ? ` (the ${ONLY} section only)` : ''}`);
 }
@@ -296,10 +316,19 @@ async function shapeMain(): Promise<void> {
   }
 }
 
+/** Section 7 from the figures main() just recorded: after section 6, which a full run writes last. */
+function writeEventWaits(): void {
+  const out = path.join(packageRoot(), 'BENCHMARKS.md');
+  const figures = JSON.parse(fs.readFileSync(path.join(__dirname, LAST_EVENT_WAITS), 'utf8')) as EventWaitsRun;
+  fs.writeFileSync(out, withEventWaitsSection(fs.readFileSync(out, 'utf8'), renderEventWaits(figures)));
+  log(`wrote section 7 of ${out}`);
+}
+
 const run = async () => {
   if (process.env.BENCH_RENDER_ONLY === '1') return renderOnly();
   if (ONLY !== 'shape') await main();
-  if (ONLY !== 'automations') await shapeMain();
+  if (ONLY === undefined || ONLY === 'shape') await shapeMain();
+  if (ONLY === undefined || ONLY === 'events') writeEventWaits();
 };
 
 run().then(

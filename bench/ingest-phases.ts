@@ -63,7 +63,7 @@ export class IngestPhases {
     await this.drain();
     log(`${name}: measuring ${SETTINGS.homingPhaseMs} ms`);
     const before = await pgCounters(pool);
-    const { result, cpu, probes: p } = await measured(() => load.run(closed(url, body, SETTINGS.homingPhaseMs, prefix, basic)));
+    const { result, cpu, probes: p, statements } = await measured(() => load.run(closed(url, body, SETTINGS.homingPhaseMs, prefix, basic)));
     const after = await pgCounters(pool);
     log(`${name}: ${Math.round(result.events / (result.elapsedMs / 1000))} events/s, p50 ${result.latency.p50.toFixed(1)} ms, p99 ${result.latency.p99.toFixed(1)} ms, errors ${result.errors}`);
     const d = await this.drain();
@@ -76,7 +76,7 @@ export class IngestPhases {
     );
     const row = rows[0]!;
     return {
-      load: result, cpu, probes: p, drain: d,
+      load: result, cpu, probes: p, drain: d, statements,
       stored: Number(row.events), ingestTransactions: Number(row.txns), statuses: row.statuses ?? {},
       commits: after.commits - before.commits, walSyncs: after.walSyncs - before.walSyncs, walBytes: after.walBytes - before.walBytes,
     };

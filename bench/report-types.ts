@@ -4,6 +4,7 @@ import type { ClosedLoopResult, OpenLoopResult } from './protocol';
 import type { ProbeCounters } from './probes';
 import type { ProfileSummary } from './profile';
 import type { Summary } from './stats';
+import type { StatementCounts } from './pg-statements';
 
 export interface DrainResult {
   /** Outbox rows (identifies not yet applied) when the load stopped. */
@@ -29,6 +30,8 @@ export interface HomingPhase {
   commits: number;
   walSyncs: number;
   walBytes: number;
+  /** pg_stat_statements calls per database over the phase (absent in runs recorded before they were counted). */
+  statements?: StatementCounts;
 }
 
 export interface BarePhase {
