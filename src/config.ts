@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { sendgridPublicKey } from './webhooks/sendgrid';
 import { hostPattern } from './messaging/tracking';
 import { temporalTls, type TemporalTls } from './temporal/tls-settings';
+import { isTimeZone } from '../workflows/local-time';
 
 /** Thrown when the environment cannot be turned into a valid config; one message line per problem. */
 export class ConfigError extends Error {
@@ -26,15 +27,6 @@ export const DEFAULT_WORKFLOW_CACHE_SIZE = 250;
 /** A whole number from `min` to `max`; `problem` names the unit, e.g. 'must be a whole number of connections from 1 to 500'. */
 const wholeNumber = (min: number, max: number, problem: string) =>
   z.string().regex(/^\d+$/, problem).transform(Number).pipe(z.number().min(min, problem).max(max, problem));
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const url = (what: string) =>
   z.string().refine((v) => URL.canParse(v), { message: `must be a URL (${what})` });

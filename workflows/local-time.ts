@@ -34,15 +34,22 @@ function instantOf(wall: number, timeZone: string): number {
   return first + offset === wall ? first : wall - offset;
 }
 
+/** Whether Intl knows `zone` as a time zone (for settings and traits as well as waits). */
+export function isTimeZone(zone: unknown): zone is string {
+  if (typeof zone !== 'string' || zone === '') return false;
+  try {
+    formatter(zone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Validates "HH:MM" (24 h) and an IANA time zone; throws an Error that says which is wrong. */
 function parse(at: string, timeZone: string): { hour: number; minute: number } {
   const m = TIME_OF_DAY.exec(at);
   if (!m) throw new Error(`"${at}" is not a time of day like "10:00" (24 h, HH:MM)`);
-  try {
-    formatter(timeZone);
-  } catch {
-    throw new Error(`"${timeZone}" is not an IANA time zone (like "Europe/Berlin")`);
-  }
+  if (!isTimeZone(timeZone)) throw new Error(`"${timeZone}" is not an IANA time zone (like "Europe/Berlin")`);
   return { hour: Number(m[1]), minute: Number(m[2]) };
 }
 

@@ -3,16 +3,7 @@ import type { Pool } from 'pg';
 import { runRecipient, runTriggerEvent } from '../db/run-reads';
 import { contactOf } from '../ingest/traits';
 import type { RecipientProfile, TriggerEvent } from '../sdk/automation';
-
-const isTimeZone = (zone: unknown): zone is string => {
-  if (typeof zone !== 'string' || zone === '') return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { isTimeZone } from '../../workflows/local-time';
 
 /** A run's recipient as `ctx.profile()` gives it: current traits, contacts, audiences, groups and time zone. */
 export async function readRecipient(pool: Pool, runId: string, defaultTimezone: string): Promise<RecipientProfile> {

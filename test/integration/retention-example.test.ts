@@ -89,7 +89,12 @@ it('"Feature Used" during the wait: no SMS, the run ends with the goal', async (
 it('ignored: the SMS at the local time, then Message Opened {opened: false} to Segment', async () => {
   const sms = await eventually(async () => twilio.messages.find((m) => m.form.To === '+15550108001'), 120_000, "Ada's SMS");
   expect(sms.form.Body).toMatch(/^Ada: reports is one tap away/);
-  const sent = (await homing.admin('/api/messages?userId=ada')).body.messages.find((m: any) => m.channel === 'sms');
+  // Twilio has it; SENT is recorded just after Twilio answers.
+  const sent = await eventually(
+    async () => (await homing.admin('/api/messages?userId=ada')).body.messages.find((m: any) => m.channel === 'sms' && m.statusTimes.SENT),
+    20_000,
+    "Ada's SMS recorded as SENT",
+  );
   // Not before the minute the recipient's clock shows `at`.
   expect(Date.parse(sent.statusTimes.SENT)).toBeGreaterThanOrEqual(nudgeAt);
   expect(await ended('ada')).toMatchObject({ result: { outcome: 'ignored' } });
