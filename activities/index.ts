@@ -55,7 +55,7 @@ export function createActivities(deps: ActivityDeps) {
         let applied = 0;
         do {
           for (let more = true; more && !ctx.cancellationSignal.aborted; ) {
-            const batch = await applyShardBatch(deps.pool, shard, { workflowIdPrefix: deps.workflowIdPrefix });
+            const batch = await applyShardBatch(deps.pool, shard, { workflowIdPrefix: deps.workflowIdPrefix, consentTraits: deps.send.consent.traits });
             await deps.runs.apply(batch.runs);
             applied += batch.applied;
             more = batch.more;

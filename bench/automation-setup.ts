@@ -6,6 +6,8 @@
 import { Forked } from './forked';
 import type { ReceiverReply, ReceiverRequest } from './smtp-receiver';
 
+const TOPIC_ID = 'bench-orders';
+
 /** The mapped track event, and the key of the mapping it triggers. */
 export const MAPPED_EVENT = 'Bench Order Placed';
 const MAPPING_ID = 'bench-orders';
@@ -49,10 +51,10 @@ export class SmtpReceiver {
   }
 }
 
-/** A POST to Homing's admin API, as an operator makes it; anything but `expect` is an error. */
-export async function admin(homingUrl: string, token: string, route: string, body: unknown, expect: number): Promise<void> {
+/** A POST (or `method`) to Homing's admin API, as an operator makes it; anything but `expect` is an error. */
+export async function admin(homingUrl: string, token: string, route: string, body: unknown, expect: number, method = 'POST'): Promise<void> {
   const res = await fetch(`${homingUrl}${route}`, {
-    method: 'POST',
+    method,
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
@@ -63,7 +65,9 @@ export async function admin(homingUrl: string, token: string, route: string, bod
  * Templates much like a real order mail (a name, a link that gets click
  * tracking, a pixel), the bench key in the subject for the receiver, and the
  * mapping with the catalog's default waits (24 h for the open, 24 h for the
- * SMS click): every run parks after its email.
+ * SMS click): every run parks after its email. The mapping is marketing, of a
+ * topic with a frequency cap that never bites, so every send takes the whole
+ * consent check (suppression, preferences, a place under the cap).
  */
 export async function createMapping(homingUrl: string, adminToken: string): Promise<void> {
   const templates = [
@@ -83,6 +87,8 @@ export async function createMapping(homingUrl: string, adminToken: string): Prom
     await admin(homingUrl, adminToken, '/api/templates', t, 201);
     await admin(homingUrl, adminToken, `/api/templates/${t.id}/publish`, {}, 200);
   }
+  const topic = { name: 'Bench orders', defaultStatus: 'opted-in', frequencyCaps: [{ channel: 'email', limit: 10_000, period: '1d' }] };
+  await admin(homingUrl, adminToken, `/api/topics/${TOPIC_ID}`, topic, 200, 'PUT');
   await admin(
     homingUrl,
     adminToken,
@@ -94,6 +100,7 @@ export async function createMapping(homingUrl: string, adminToken: string): Prom
       trigger: { type: 'track', event: MAPPED_EVENT },
       automation: 'email-then-sms',
       params: { emailTemplate: 'bench-order-email', smsTemplate: 'bench-order-sms' },
+      topic: TOPIC_ID,
     },
     201,
   );

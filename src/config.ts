@@ -4,8 +4,11 @@ import crypto from 'node:crypto';
 import { z } from 'zod';
 import { sendgridPublicKey } from './webhooks/sendgrid';
 import { hostPattern } from './messaging/tracking';
+import { DEFAULT_ENGAGEMENT_POLICY, type EngagementPolicy } from './messaging/engagement-classification';
 import { temporalTls, type TemporalTls } from './temporal/tls-settings';
+import { dkimSettings, type DkimSettings } from './messaging/providers/dkim';
 import { isTimeZone } from '../workflows/local-time';
+import { consentTraitsSetting, DEFAULT_SENDING_HOURS, frequencyCapsSetting, sendingHoursSetting, type ConsentSettings } from './consent/settings';
 
 /** Thrown when the environment cannot be turned into a valid config; one message line per problem. */
 export class ConfigError extends Error {
@@ -51,6 +54,9 @@ const envSchema = z.object({
     .string()
     .refine(isTimeZone, 'must be an IANA time zone, like "Europe/Berlin" or "UTC"')
     .default('UTC'),
+  SENDING_HOURS: sendingHoursSetting.default(sendingHoursSetting.parse(DEFAULT_SENDING_HOURS)),
+  FREQUENCY_CAPS: frequencyCapsSetting.default([]),
+  CONSENT_TRAITS: consentTraitsSetting.default([]),
   TEMPORAL_ADDRESS: optional,
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('homing'),
@@ -73,6 +79,12 @@ const envSchema = z.object({
   EMAIL_PROVIDER: z.enum(['mailbox', 'smtp', 'sendgrid']).default('mailbox'),
   EMAIL_FROM: z.string().min(1).default('Homing <noreply@localhost>'),
   SMTP_URL: url('smtp://user:pass@host:port').optional(),
+  // DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY are read by dkimSettings().
+  // Goes into a mailto: URI as it is, so plain ASCII only.
+  UNSUBSCRIBE_MAILTO: z
+    .string()
+    .regex(/^[A-Za-z0-9._+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$/, 'must be a plain ASCII email address (the mailbox that receives unsubscribe mail)')
+    .optional(),
   SENDGRID_API_KEY: optional,
   SENDGRID_API_URL: url('https://api.sendgrid.com').default('https://api.sendgrid.com'),
   SENDGRID_WEBHOOK_PUBLIC_KEY: z
@@ -91,6 +103,11 @@ const envSchema = z.object({
   SLACK_API_URL: url('https://slack.com/api').default('https://slack.com/api'),
   SEGMENT_WRITE_KEY: optional,
   SEGMENT_API_HOST: url('https://api.segment.io').default('https://api.segment.io'),
+  ENGAGEMENT_MACHINE_CLICK_SECONDS: wholeNumber(0, 3600, 'must be a whole number of seconds from 0 to 3600').default(DEFAULT_ENGAGEMENT_POLICY.machineClickSeconds),
+  ENGAGEMENT_COUNT_MACHINE: z
+    .enum(['true', 'false'], { message: 'must be true or false' })
+    .transform((v) => v === 'true')
+    .default(DEFAULT_ENGAGEMENT_POLICY.countMachine),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -129,8 +146,9 @@ export interface Config {
   workflowCacheSize: number;
   /** HOMING_AUTOMATIONS: the user's automations (a module or a directory), resolved; unset: only the built-ins. */
   automationsPath?: string;
-  /** The time zone of recipients who have none (for sleepUntil). */
+  /** The time zone of recipients who have none (for sleepUntil and sending hours). */
   defaultTimezone: string;
+  consent: ConsentSettings;
   temporal: {
     /** Unset: run the embedded Temporal dev server. */
     address?: string;
@@ -157,6 +175,10 @@ export interface Config {
     sendgridApiUrl: string;
     /** Verifies SendGrid's Event Webhook posts; unset: they are refused. */
     sendgridWebhookPublicKey?: string;
+    /** Signs SMTP mail; unset: unsigned (SendGrid signs its own). */
+    dkim?: DkimSettings;
+    /** The mailto: of List-Unsubscribe (its subject carries the token); unset: https only. */
+    unsubscribeMailto?: string;
   };
   sms: { provider: Env['SMS_PROVIDER']; twilioAccountSid?: string; twilioAuthToken?: string; twilioFrom?: string; twilioApiUrl: string };
   /** WhatsApp through Twilio's Messages API: the account, token and API URL are the `sms` ones. */
@@ -164,6 +186,8 @@ export interface Config {
   /** Slack's Web API; the bot token is for recipients without `traits.tokens.slackToken`. */
   slack: { provider: Env['SLACK_PROVIDER']; botToken?: string; apiUrl: string };
   segment: { writeKey?: string; apiHost: string };
+  /** How opens and clicks are told human or machine, and whether a machine's count (src/messaging/engagement-classification.ts). */
+  engagement: EngagementPolicy;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -217,10 +241,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   for (const [key, value] of Object.entries(source)) if (value !== undefined && value.trim() !== '') raw[key] = value.trim();
   const parsed = envSchema.safeParse(raw);
   const tls = temporalTls(raw);
+  const dkim = dkimSettings(raw);
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)),
     ...providerProblems(raw),
     ...tls.problems,
+    ...dkim.problems,
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const env = parsed.data;
@@ -242,6 +268,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     workflowCacheSize: env.HOMING_WORKFLOW_CACHE_SIZE,
     automationsPath: env.HOMING_AUTOMATIONS === undefined ? undefined : path.resolve(env.HOMING_AUTOMATIONS),
     defaultTimezone: env.HOMING_DEFAULT_TIMEZONE,
+    consent: { sendingHours: env.SENDING_HOURS, frequencyCaps: env.FREQUENCY_CAPS, traits: env.CONSENT_TRAITS },
     temporal: {
       address: env.TEMPORAL_ADDRESS,
       namespace: env.TEMPORAL_NAMESPACE,
@@ -262,6 +289,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       sendgridApiKey: env.SENDGRID_API_KEY,
       sendgridApiUrl: env.SENDGRID_API_URL,
       sendgridWebhookPublicKey: env.SENDGRID_WEBHOOK_PUBLIC_KEY,
+      dkim: dkim.dkim,
+      unsubscribeMailto: env.UNSUBSCRIBE_MAILTO,
     },
     sms: {
       provider: env.SMS_PROVIDER,
@@ -273,6 +302,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     whatsapp: { provider: env.WHATSAPP_PROVIDER, from: env.TWILIO_WHATSAPP_FROM },
     slack: { provider: env.SLACK_PROVIDER, botToken: env.SLACK_BOT_TOKEN, apiUrl: env.SLACK_API_URL },
     segment: { writeKey: env.SEGMENT_WRITE_KEY, apiHost: env.SEGMENT_API_HOST },
+    engagement: { machineClickSeconds: env.ENGAGEMENT_MACHINE_CLICK_SECONDS, countMachine: env.ENGAGEMENT_COUNT_MACHINE },
     logLevel: env.LOG_LEVEL,
   };
 }

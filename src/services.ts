@@ -109,6 +109,7 @@ export async function startApi(deps: ServiceDeps & { port?: number }): Promise<R
     version: VERSION,
     runs: new RunControl({ pool, temporal, taskQueue: config.temporal.taskQueue, log }),
     trackingSecret: config.trackingSecret,
+    engagement: config.engagement,
     temporalUiUrl: deps.temporalUiUrl ?? config.temporal.uiUrl,
     webhooks: { publicUrl: config.publicUrl, twilioAuthToken: config.sms.twilioAuthToken, sendgridWebhookPublicKey: config.email.sendgridWebhookPublicKey },
   });
@@ -149,6 +150,9 @@ export function activityDeps(config: Config, pool: Pool, runs: RunControl): Acti
       publicUrl: config.publicUrl,
       trackingSecret: config.trackingSecret,
       trackingLinkHosts: config.trackingLinkHosts,
+      consent: config.consent,
+      defaultTimezone: config.defaultTimezone,
+      unsubscribeMailto: config.email.unsubscribeMailto,
     },
     outcomes: { writeKey: config.segment.writeKey, host: config.segment.apiHost, version: VERSION },
   };

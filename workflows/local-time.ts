@@ -62,3 +62,16 @@ export function msUntilLocalTime(now: number, at: string, timeZone: string): num
     if (target > now) return target - now;
   }
 }
+
+/** Whether "HH:MM" is a time of day as `msUntilLocalTime` takes it. */
+export const isTimeOfDay = (at: unknown): at is string => typeof at === 'string' && TIME_OF_DAY.test(at);
+
+/**
+ * Milliseconds from `now` until the zone's clocks next enter the window
+ * [from, until) (one that wraps midnight when `from` is later), or 0 inside it.
+ */
+export function msUntilWindow(now: number, window: { from: string; until: string }, timeZone: string): number {
+  const toFrom = msUntilLocalTime(now, window.from, timeZone);
+  // Inside the window its end comes before its next start (exactly at `from`, the next start is a day away).
+  return msUntilLocalTime(now, window.until, timeZone) < toFrom ? 0 : toFrom;
+}

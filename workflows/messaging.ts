@@ -74,12 +74,21 @@ export async function deliver(
   channel: Channel,
   template: TemplateRef,
   contactWait: Duration,
-): Promise<Exclude<SendOutcome, { status: 'no-contact' }>> {
-  const deadline = Date.now() + msToNumber(contactWait);
+): Promise<Exclude<SendOutcome, { status: 'no-contact' | 'held' }>> {
+  let deadline = Date.now() + msToNumber(contactWait);
   for (let pause = 5_000; ; pause = Math.min(pause * 2, 60_000)) {
     const finalContactCheck = Date.now() >= deadline;
     try {
-      const outcome = await CancellationScope.nonCancellable(() => activitiesOf(input).sendMessage({ runId: input.runId, step, channel, template, finalContactCheck }));
+      const outcome = await CancellationScope.nonCancellable(() =>
+        activitiesOf(input).sendMessage({ runId: input.runId, step, channel, template, finalContactCheck, at: Date.now() }),
+      );
+      if (outcome.status === 'held') {
+        // Quiet hours: a durable timer to the window's opening, then every check again (the
+        // person may have opted out meanwhile). The wait for an address starts over after it.
+        await sleep(Math.max(outcome.until - Date.now(), 0));
+        deadline = Date.now() + msToNumber(contactWait);
+        continue;
+      }
       if (outcome.status !== 'no-contact') return outcome;
     } catch (err) {
       // A non-retryable failure (a template that does not render, a provider's 4xx): the

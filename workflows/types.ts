@@ -23,6 +23,24 @@ export interface RunInput<P> {
    * became so); absent in runs started earlier, which keep their activity tasks.
    */
   localActivities?: boolean;
+  /** Absent in runs started before consent existed: they send as transactional. */
+  consent?: RunConsent;
+}
+
+/** Sending hours in the recipient's time zone ("HH:MM", 24 h): a marketing send outside them waits for `from`. */
+export interface SendingHours {
+  from: string;
+  until: string;
+}
+
+/** What a run's messages are, fixed at run start from its mapping (and automation). */
+export interface RunConsent {
+  /** Marketing messages check preferences, sending hours and frequency caps; every message checks suppressions. */
+  category: 'marketing' | 'transactional';
+  /** The subscription topic of the messages, if any. */
+  topic?: string;
+  /** The mapping's own sending hours per channel (null: none), over the installation's. */
+  sendingHours?: Partial<Record<Channel, SendingHours | null>>;
 }
 
 export interface SendRequest {
@@ -33,11 +51,15 @@ export interface SendRequest {
   template: TemplateRef;
   /** Last attempt for an address: a recipient still without one makes the message UNDELIVERABLE. */
   finalContactCheck: boolean;
+  /** The workflow's clock (ms) when it asked: sending hours and caps are judged at this time or later. */
+  at?: number;
 }
 
 export type SendOutcome =
   | { status: 'sent'; messageId: string }
   | { status: 'no-contact'; messageId: string }
+  /** Outside the recipient's sending hours: ask again at `until` (ms), when consent is checked again. */
+  | { status: 'held'; messageId: string; until: number }
   | { status: 'undeliverable'; reason: string };
 
 /** An open or click of a run's message, delivered to the run as a signal. */

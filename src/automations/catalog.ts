@@ -73,6 +73,9 @@ export function checkDefinition(a: Automation): void {
     const names = a[field];
     if (names !== undefined && (!Array.isArray(names) || names.some((n) => typeof n !== 'string' || n === ''))) fail(`${field} must be a list of track event names`);
   }
+  if (a.category !== undefined && a.category !== 'marketing' && a.category !== 'transactional') fail('category must be "marketing" or "transactional"');
+  if (a.topic !== undefined && (typeof a.topic !== 'string' || a.topic === '')) fail('topic must be a topic id');
+  if (a.topic !== undefined && a.category === 'transactional') fail('a topic is for marketing messages; leave out category or make it "marketing"');
   try {
     z.toJSONSchema(paramsSchema(a), { io: 'input' });
   } catch (err) {

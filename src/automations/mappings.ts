@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { PoolClient } from 'pg';
 import { getPublishedTemplate } from '../db/templates';
+import { getTopic } from '../db/consent';
 import type { MappingDefinition } from '../db/mappings';
-import type { TemplateRef } from '../../workflows/types';
+import type { RunConsent, TemplateRef } from '../../workflows/types';
 import { automations, findAutomation, type Automation, isChannel, paramsSchema, templateSlots } from './catalog';
 
 type Queryable = Pick<PoolClient, 'query'>;
@@ -28,7 +29,24 @@ export async function validateMapping(q: Queryable, d: MappingDefinition): Promi
   const parsed = paramsSchema(automation).safeParse(d.params);
   if (!parsed.success) throw new MappingError(`params do not fit automation "${automation.id}": ${z.prettifyError(parsed.error)}`, parsed.error.issues);
   if (d.status === 'published') await resolveTemplates(q, automation, parsed.data);
+  const { category, topic } = runConsent(d, automation);
+  if (d.topic !== undefined && category === 'transactional') throw new MappingError(`topic "${d.topic}": a topic is for marketing messages; leave out category or make it "marketing"`);
+  if (topic !== undefined && !(await getTopic(q, topic))) throw new MappingError(`unknown topic "${topic}"; create it first with PUT /api/topics/${topic}`);
   return { ...d, params: parsed.data };
+}
+
+/**
+ * What a run's messages are: the mapping's category, else the automation's,
+ * else marketing when a topic is named and transactional otherwise.
+ */
+export function runConsent(m: MappingDefinition, automation: Automation | undefined): RunConsent {
+  const topic = m.topic ?? automation?.topic;
+  const category = m.category ?? automation?.category ?? (topic === undefined ? 'transactional' : 'marketing');
+  return {
+    category,
+    ...(category === 'marketing' && topic !== undefined ? { topic } : {}),
+    ...(m.sendingHours ? { sendingHours: m.sendingHours } : {}),
+  };
 }
 
 /** The published version of every template a run's parameters name, as the run will pin them. */

@@ -5,6 +5,11 @@ import { contactOf } from '../ingest/traits';
 import type { RecipientProfile, TriggerEvent } from '../sdk/automation';
 import { isTimeZone } from '../../workflows/local-time';
 
+/** The recipient's time zone: the `timezone` trait, else the trigger's `context.timezone`, else the installation's (unknown zones skipped). */
+export function recipientTimeZone(traits: Record<string, unknown>, eventTimezone: unknown, fallback: string): string {
+  return [traits.timezone, eventTimezone].find(isTimeZone) ?? fallback;
+}
+
 /** A run's recipient as `ctx.profile()` gives it: current traits, contacts, audiences, groups and time zone. */
 export async function readRecipient(pool: Pool, runId: string, defaultTimezone: string): Promise<RecipientProfile> {
   const row = await runRecipient(pool, runId);
@@ -21,7 +26,7 @@ export async function readRecipient(pool: Pool, runId: string, defaultTimezone: 
       .map(([key]) => key),
     groups: row.groups,
     // A zone that Intl does not know is skipped rather than failing the run's wait.
-    timezone: [traits.timezone, row.event_timezone].find(isTimeZone) ?? defaultTimezone,
+    timezone: recipientTimeZone(traits, row.event_timezone, defaultTimezone),
   };
 }
 

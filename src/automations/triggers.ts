@@ -3,7 +3,7 @@ import { mappingsCanceledBy, mappingsTriggeredBy, type Trigger } from '../db/map
 import { resolveProfileId } from '../db/profiles';
 import { closeRunRow, insertRun, requestCancel } from '../db/runs';
 import { findAutomation } from './catalog';
-import { resolveTemplates } from './mappings';
+import { resolveTemplates, runConsent } from './mappings';
 import type { RoutedEvent, RunInput } from '../../workflows/types';
 import { addEventInterests, routeEvent } from '../db/run-events';
 
@@ -52,6 +52,7 @@ export async function triggerRuns(client: PoolClient, trigger: Trigger, ctx: Tri
       automation: mapping.automation,
       params: mapping.params,
       templates: automation ? await resolveTemplates(client, automation, mapping.params) : {},
+      consent: runConsent(mapping, automation),
     };
     const created = await insertRun(client, {
       id: runId,

@@ -37,13 +37,13 @@ export const email = defineChannel({
       case 'mailbox':
         return new MailboxEmailProvider(pool);
       case 'smtp':
-        return new SmtpEmailProvider(requiredSetting(config.email.smtpUrl, 'SMTP_URL'));
+        return new SmtpEmailProvider(requiredSetting(config.email.smtpUrl, 'SMTP_URL'), config.email.dkim);
       case 'sendgrid':
         return new SendGridEmailProvider({ apiKey: requiredSetting(config.email.sendgridApiKey, 'SENDGRID_API_KEY'), apiUrl: config.email.sendgridApiUrl });
     }
   },
   send(provider, m, settings) {
     const { subject = '', html, text } = m.content;
-    return provider.send({ messageId: m.messageId, to: m.to, from: settings.emailFrom, subject, html, text });
+    return provider.send({ messageId: m.messageId, to: m.to, from: settings.emailFrom, subject, html, text, headers: m.headers });
   },
 });

@@ -38,6 +38,8 @@ export interface OutgoingMessage {
   content: Record<string, string>;
   /** The recipient's `traits.tokens` (per-user credentials such as a Slack token). */
   tokens: Record<string, unknown>;
+  /** Extra message headers, where the channel has them (email: List-Unsubscribe on marketing mail). */
+  headers?: Record<string, string>;
 }
 
 /** Installation settings a send may need beside the message. */

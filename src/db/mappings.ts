@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import type { RunConsent } from '../../workflows/types';
 
 type Queryable = Pick<PoolClient, 'query'>;
 
@@ -11,7 +12,15 @@ export interface MappingDefinition {
   automation: string;
   params: Record<string, unknown>;
   cancelOn: string[];
+  /** Unset: the automation's, else transactional (marketing when a topic is named). */
+  category?: RunConsent['category'];
+  topic?: string;
+  /** Per channel, sending hours over the installation's (null: none). */
+  sendingHours?: RunConsent['sendingHours'];
 }
+
+/** The mapping fields kept in its `consent` column. */
+type ConsentFields = Pick<MappingDefinition, 'category' | 'topic' | 'sendingHours'>;
 
 export interface Mapping extends MappingDefinition {
   id: string;
@@ -30,6 +39,7 @@ interface MappingRow {
   automation: string;
   params: Record<string, unknown>;
   cancel_on: string[];
+  consent: ConsentFields;
   created_at: Date;
   updated_at: Date;
 }
@@ -48,6 +58,7 @@ function toMapping(r: MappingRow): Mapping {
     automation: r.automation,
     params: r.params,
     cancelOn: r.cancel_on,
+    ...r.consent,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -58,13 +69,14 @@ function toMapping(r: MappingRow): Mapping {
  * the definition of that version, which the runs started from it refer to.
  */
 export async function saveMapping(q: Queryable, id: string, d: MappingDefinition, mode: 'create' | 'update'): Promise<Mapping | undefined> {
-  const values = [id, d.name, d.status, d.trigger.type, triggerKey(d.trigger), d.automation, d.params, d.cancelOn];
+  const consent: ConsentFields = { category: d.category, topic: d.topic, sendingHours: d.sendingHours };
+  const values = [id, d.name, d.status, d.trigger.type, triggerKey(d.trigger), d.automation, d.params, d.cancelOn, JSON.stringify(consent)];
   const sql =
     mode === 'create'
-      ? `INSERT INTO mappings (id, name, status, version, trigger_type, trigger_key, automation, params, cancel_on)
-         VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING *`
+      ? `INSERT INTO mappings (id, name, status, version, trigger_type, trigger_key, automation, params, cancel_on, consent)
+         VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING RETURNING *`
       : `UPDATE mappings SET name = $2, status = $3, version = version + 1, trigger_type = $4, trigger_key = $5,
-           automation = $6, params = $7, cancel_on = $8, updated_at = now()
+           automation = $6, params = $7, cancel_on = $8, consent = $9, updated_at = now()
          WHERE id = $1 RETURNING *`;
   const row = (await q.query<MappingRow>(sql, values)).rows[0];
   if (!row) return undefined;

@@ -77,6 +77,10 @@ export interface StatusChange {
   /** Engagement to deliver to the owning run as a signal. */
   signal?: boolean;
   providerMessageId?: string;
+  /** Added to the Segment event of the outcome this change queues (e.g. an engagement's classification). */
+  outcomeProperties?: Record<string, unknown>;
+  /** On the timeline only: the status stays and no outcome is queued (e.g. a machine's open or click). */
+  timelineOnly?: boolean;
 }
 
 /**
@@ -96,11 +100,11 @@ export async function recordStatus(q: Queryable, id: string, c: StatusChange): P
          status_times = status_times || jsonb_build_object($2::text, now())
        WHERE id = $1 AND status = ANY($8) AND EXISTS (SELECT 1 FROM ev) RETURNING id),
      reported AS (
-       INSERT INTO outcomes (message_id, status, segment_message_id)
-       SELECT id, $2, outcome_segment_id(id, $2) FROM moved WHERE $2 = ANY($10) ON CONFLICT DO NOTHING RETURNING 1),
+       INSERT INTO outcomes (message_id, status, segment_message_id, properties)
+       SELECT id, $2, outcome_segment_id(id, $2), $11 FROM moved WHERE $2 = ANY($10) ON CONFLICT DO NOTHING RETURNING 1),
      notified AS (SELECT pg_notify('${OUTCOMES_CHANNEL}', '') FROM reported LIMIT 1)
      SELECT (SELECT id::text FROM ev) AS event_id, EXISTS (SELECT 1 FROM moved) AS advanced, (SELECT count(*) FROM notified) AS notified`,
-    [id, c.status, c.source, c.detail ?? {}, c.dedupeKey ?? c.status, c.signal ?? false, c.reason ?? null, statusesBefore(c.status), c.providerMessageId ?? null, REPORTED_STATUSES],
+    [id, c.status, c.source, c.detail ?? {}, c.dedupeKey ?? c.status, c.signal ?? false, c.reason ?? null, c.timelineOnly ? [] : statusesBefore(c.status), c.providerMessageId ?? null, REPORTED_STATUSES, c.outcomeProperties ?? {}],
   );
   return { eventId: rows[0]!.event_id ?? undefined, advanced: rows[0]!.advanced };
 }

@@ -11,6 +11,15 @@ export interface OutcomeRow {
   status: string;
   segment_message_id: string;
   happened_at: Date;
+  /** What the outcome adds to its event (a subscription change's channel, topic and source). */
+  properties: Record<string, unknown>;
+  user_id: string;
+  anonymous: boolean | null;
+  /** The message and its run; null for an outcome about the person (a subscription change). */
+  message: MessageOutcomeFields | null;
+}
+
+export interface MessageOutcomeFields {
   message_id: string;
   channel: string;
   provider: string;
@@ -18,8 +27,6 @@ export interface OutcomeRow {
   template_version: number;
   reason: string | null;
   run_id: string;
-  user_id: string;
-  anonymous: boolean | null;
   automation: string;
   mapping_id: string;
   trigger_event: string;
@@ -39,10 +46,13 @@ export async function claimPendingOutcomes(q: Queryable, limit: number, leaseMs:
        WHERE id IN (
          SELECT id FROM outcomes WHERE state = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
          ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-       RETURNING id, status, segment_message_id, happened_at, message_id)
-     SELECT o.id, o.status, o.segment_message_id, o.happened_at, m.id AS message_id, m.channel, m.provider, m.template_id,
-       m.template_version, m.reason, r.id AS run_id, r.user_id, p.anonymous, r.automation, r.mapping_id, r.trigger_event, r.trigger_message_id
-     FROM claimed o JOIN messages m ON m.id = o.message_id JOIN runs r ON r.id = m.run_id LEFT JOIN profiles p ON p.user_id = r.user_id
+       RETURNING id, status, segment_message_id, happened_at, message_id, user_id, properties)
+     SELECT o.id, o.status, o.segment_message_id, o.happened_at, o.properties, COALESCE(r.user_id, o.user_id) AS user_id, p.anonymous,
+       CASE WHEN m.id IS NOT NULL THEN jsonb_build_object('message_id', m.id, 'channel', m.channel, 'provider', m.provider,
+         'template_id', m.template_id, 'template_version', m.template_version, 'reason', m.reason, 'run_id', r.id, 'automation', r.automation,
+         'mapping_id', r.mapping_id, 'trigger_event', r.trigger_event, 'trigger_message_id', r.trigger_message_id) END AS message
+     FROM claimed o LEFT JOIN messages m ON m.id = o.message_id LEFT JOIN runs r ON r.id = m.run_id
+       LEFT JOIN profiles p ON p.user_id = COALESCE(r.user_id, o.user_id)
      ORDER BY o.id`,
     [limit, leaseMs],
   );

@@ -14,9 +14,12 @@ import { segmentRouter } from './segment-router';
 import { templatesRouter } from './templates-router';
 import { automationsRouter } from './automations-router';
 import { messagesRouter } from './messages-router';
+import { consentRouter } from './consent-router';
 import { trackingRouter } from './tracking-router';
+import { unsubscribeRouter } from './unsubscribe-router';
 import { webhooksRouter, type WebhookSettings } from './webhooks-router';
 import type { RunControl } from '../automations/runs';
+import type { EngagementPolicy } from '../messaging/engagement-classification';
 
 export interface AppDeps {
   pool: Pool;
@@ -29,6 +32,8 @@ export interface AppDeps {
   version: string;
   runs: RunControl;
   trackingSecret: string;
+  /** How opens and clicks are told human or machine (default: DEFAULT_ENGAGEMENT_POLICY). */
+  engagement?: EngagementPolicy;
   /** Base of run links to the Temporal UI. */
   temporalUiUrl?: string;
   /** Concurrent authenticated ingest requests before 429 (default 512). */
@@ -58,8 +63,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(templatesRouter({ pool: deps.pool, routes }));
   app.use(automationsRouter({ pool: deps.pool, routes, runs: deps.runs, temporalUiUrl: deps.temporalUiUrl, namespace: deps.namespace }));
   app.use(messagesRouter({ pool: deps.pool, routes }));
-  app.use(trackingRouter({ pool: deps.pool, runs: deps.runs, trackingSecret: deps.trackingSecret, routes }));
-  if (deps.webhooks) app.use(webhooksRouter({ pool: deps.pool, runs: deps.runs, log: deps.log, settings: deps.webhooks, routes }));
+  app.use(consentRouter({ pool: deps.pool, routes }));
+  app.use(trackingRouter({ pool: deps.pool, runs: deps.runs, trackingSecret: deps.trackingSecret, engagement: deps.engagement, routes }));
+  app.use(unsubscribeRouter({ pool: deps.pool, secret: deps.trackingSecret, routes }));
+  if (deps.webhooks) app.use(webhooksRouter({ pool: deps.pool, runs: deps.runs, log: deps.log, engagement: deps.engagement, settings: deps.webhooks, routes }));
   documentHealthRoutes(routes);
   app.use(healthRouter({ pool: deps.pool, temporal: deps.temporal, namespace: deps.namespace, routes, version: deps.version }));
   // After every router: the admin router authorises /api but leaves unmatched paths to the routers mounted after it.

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CHANNELS } from '../channels';
-import { MESSAGE_STATUSES, REPORTED_STATUSES } from '../messaging/status';
+import { EXPORTABLE_OUTCOMES, MESSAGE_STATUSES } from '../messaging/status';
 import { cursor } from './api-schemas';
 
 /** Request and response shapes of the automation routes: catalog, mappings, runs, messages, mailbox. */
@@ -11,6 +11,12 @@ const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'ids are 1–10
 export const automationList = z.object({
   automations: z.array(z.object({ id: z.string(), description: z.string(), parameters: z.record(z.string(), z.unknown()).describe('JSON Schema') })),
 });
+
+const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day like "08:00" (24 h, HH:MM)');
+export const sendingHours = z
+  .object({ from: timeOfDay, until: timeOfDay })
+  .refine((h) => h.from !== h.until, 'from and until must differ')
+  .describe('recipient-local; a window that wraps midnight has from later than until');
 
 export const trigger = z.discriminatedUnion('type', [
   z.object({ type: z.literal('track'), event: name.describe('the track event name') }),
@@ -25,6 +31,15 @@ export const mappingBody = z.object({
   automation: z.string().min(1).describe('an automation id from GET /api/automations'),
   params: z.record(z.string(), z.unknown()).default({}),
   cancelOn: z.array(name).default([]).describe('track event names that cancel the user’s running runs of this mapping'),
+  category: z
+    .enum(['marketing', 'transactional'])
+    .optional()
+    .describe('marketing messages check subscriptions, sending hours and frequency caps and carry one-click unsubscribe; unset: the automation’s, else marketing when a topic is named, else transactional'),
+  topic: id.optional().describe('the subscription topic of its messages (PUT /api/topics/:id)'),
+  sendingHours: z
+    .partialRecord(z.enum(CHANNELS), sendingHours.nullable())
+    .optional()
+    .describe('per channel, the recipient-local hours marketing may be sent in, over SENDING_HOURS; null: none for that channel'),
 });
 export const newMappingBody = mappingBody.extend({ id: id.optional() });
 
@@ -92,5 +107,5 @@ export const mailboxQuery = z.object({
 });
 
 export const exportSettings = z.object({
-  statuses: z.array(z.enum(REPORTED_STATUSES as [string, ...string[]])).describe('outcome statuses sent to Segment (OPENED includes opened: false)'),
+  statuses: z.array(z.enum(EXPORTABLE_OUTCOMES)).describe('outcomes sent to Segment (OPENED includes opened: false; SUBSCRIPTION_CHANGED is a person\'s subscription change)'),
 });

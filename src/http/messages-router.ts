@@ -5,7 +5,7 @@ import { getMessageRow, listMessages, timeline, type MessageRow } from '../db/me
 import { CHANNELS } from '../channels';
 import { listMailbox } from '../messaging/providers/mailbox';
 import { exportedStatuses, outcomesOf, saveExportedStatuses } from '../db/outcomes';
-import { REPORTED_STATUSES } from '../messaging/status';
+import { EXPORTABLE_OUTCOMES } from '../messaging/status';
 import { HttpError } from './errors';
 import type { RouteRegistry } from './routes';
 import * as s from './automation-schemas';
@@ -39,6 +39,7 @@ const mailboxList = z.object({
       subject: z.string().nullable(),
       html: z.string().nullable(),
       text: z.string().nullable(),
+      headers: z.record(z.string(), z.string()).describe('extra headers of an email (List-Unsubscribe on marketing mail)'),
       createdAt: z.string(),
     }),
   ),
@@ -71,7 +72,7 @@ export function messagesRouter(deps: { pool: Pool; routes: RouteRegistry }): exp
     return { messages: rows.map((m) => ({ ...m, createdAt: m.createdAt.toISOString() })), nextCursor: last?.id ?? null };
   });
   routes.add(router, { method: 'get', path: '/api/settings/export', tag: 'outcomes', summary: 'Which outcome statuses are exported to Segment', response: s.exportSettings }, async () => ({
-    statuses: await exportedStatuses(pool, REPORTED_STATUSES),
+    statuses: await exportedStatuses(pool, EXPORTABLE_OUTCOMES),
   }));
   routes.add(
     router,

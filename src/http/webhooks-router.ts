@@ -1,8 +1,9 @@
 import express from 'express';
 import { z } from 'zod';
-import { applySendGridEvents, applyTwilioCallback, EVENT_RESULTS, type WebhookDeps } from '../webhooks/apply';
+import { applySendGridEvents, applyTwilioCallback, applyTwilioInbound, EVENT_RESULTS, type WebhookDeps } from '../webhooks/apply';
 import { SENDGRID_SIGNATURE_HEADER, SENDGRID_TIMESTAMP_HEADER, sendgridEvent, sendgridPublicKey, verifySendGridSignature } from '../webhooks/sendgrid';
 import { TWILIO_SIGNATURE_HEADER, twilioStatusCallback, verifyTwilioSignature } from '../webhooks/twilio';
+import { EMPTY_TWIML, twilioInboundMessage } from '../webhooks/twilio-inbound';
 import { pgText } from '../db/pg-bounds';
 import { parseJson, readBody } from './body';
 import { errorResponses, type RouteRegistry } from './routes';
@@ -25,7 +26,8 @@ const twilioCallbackQuery = z.object({ message: pgText().min(1).optional().descr
 
 /**
  * Delivery and engagement reports from providers: `POST /webhooks/twilio`
- * (status callbacks of SMS and WhatsApp messages) and `POST /webhooks/sendgrid` (Event Webhook). The raw
+ * (status callbacks of SMS and WhatsApp messages), `POST /webhooks/twilio/inbound`
+ * (replies to Homing's number: STOP and START) and `POST /webhooks/sendgrid` (Event Webhook). The raw
  * body is read here, as the signatures cover its exact bytes.
  */
 export function webhooksRouter(deps: WebhookDeps & { settings: WebhookSettings; routes: RouteRegistry }): express.Router {
@@ -35,15 +37,26 @@ export function webhooksRouter(deps: WebhookDeps & { settings: WebhookSettings; 
   // Config validation has vetted the key; parsed once here.
   const sendgridKey = settings.sendgridWebhookPublicKey ? sendgridPublicKey(settings.sendgridWebhookPublicKey) : undefined;
 
-  router.post('/webhooks/twilio', async (req, res) => {
+  /** The form Twilio posted, once its signature (over the URL Twilio called and the form) is verified. */
+  async function twilioForm(req: express.Request): Promise<Record<string, string>> {
     if (!settings.twilioAuthToken) throw new HttpError(401, 'Twilio webhooks are refused: TWILIO_AUTH_TOKEN is not set, so their signature cannot be checked');
     const params = [...new URLSearchParams((await readBody(req, TWILIO_BODY_LIMIT)).toString('utf8'))];
     if (!verifyTwilioSignature(settings.twilioAuthToken, settings.publicUrl + req.originalUrl, params, req.get(TWILIO_SIGNATURE_HEADER))) {
       throw new HttpError(401, 'missing or invalid X-Twilio-Signature');
     }
+    return Object.fromEntries(params);
+  }
+
+  router.post('/webhooks/twilio', async (req, res) => {
+    const form = await twilioForm(req);
     const { message } = twilioCallbackQuery.parse(req.query);
-    const result = await applyTwilioCallback(deps, twilioStatusCallback.parse(Object.fromEntries(params)), message);
+    const result = await applyTwilioCallback(deps, twilioStatusCallback.parse(form), message);
     res.json({ ok: true, result });
+  });
+
+  router.post('/webhooks/twilio/inbound', async (req, res) => {
+    await applyTwilioInbound(deps, twilioInboundMessage.parse(await twilioForm(req)));
+    res.type('text/xml').send(EMPTY_TWIML);
   });
 
   router.post('/webhooks/sendgrid', async (req, res) => {
@@ -83,9 +96,23 @@ function documentWebhooks(routes: RouteRegistry): void {
   });
   routes.document({
     method: 'post',
+    path: '/webhooks/twilio/inbound',
+    tag: 'webhooks',
+    summary:
+      "Twilio incoming message webhook of Homing's SMS number (form-encoded): a reply that is exactly STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE or OPTOUT suppresses the number and unsubscribes its people from SMS marketing; START, UNSTOP or YES opts it back in (Advanced Opt-Out's OptOutType decides when present); anything else changes nothing",
+    security: ['twilioSignature'],
+    body: { contentType: 'application/x-www-form-urlencoded', schema: twilioInboundMessage.loose() },
+    responses: {
+      200: { description: 'handled; an empty TwiML response (Homing sends no reply)', content: { 'text/xml': 'text' } },
+      ...errorResponses(refusals),
+    },
+  });
+  routes.document({
+    method: 'post',
     path: '/webhooks/sendgrid',
     tag: 'webhooks',
-    summary: 'SendGrid Signed Event Webhook: a JSON array of events, applied in order',
+    summary:
+      "SendGrid Signed Event Webhook: a JSON array of events, applied in order. A hard bounce or a drop for an address on a SendGrid suppression list suppresses the address; a spam report suppresses it and unsubscribes its people from email marketing; an unsubscribe or group unsubscribe unsubscribes the message's person",
     security: ['sendgridSignature'],
     body: { contentType: 'application/json', schema: z.array(sendgridEvent.loose()) },
     responses: {

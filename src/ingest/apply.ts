@@ -4,6 +4,9 @@ import { completeBatch, takeBatch, type OutboxItem } from '../db/outbox';
 import { aliasSchema, groupSchema, identifySchema, trackSchema } from '../segment/schemas';
 import { addRunWork, applyTrack, noRunWork, triggerRuns, type RunWork } from '../automations/triggers';
 import { applyAlias, applyIdentify } from './profiles';
+import { identifyPreferences } from '../consent/identify-preferences';
+import type { ConsentTrait } from '../consent/settings';
+import { changePreference } from '../db/consent';
 import { applyGroup } from './groups';
 import { metrics } from '../metrics';
 
@@ -21,14 +24,19 @@ export interface BatchResult {
 export interface ApplyOptions {
   /** Prefix of the workflow ids of the runs that events start. */
   workflowIdPrefix: string;
+  /** CONSENT_TRAITS: identify traits that carry a subscription. */
+  consentTraits?: readonly ConsentTrait[];
   limit?: number;
 }
 
-async function applyOne(client: PoolClient, item: OutboxItem, prefix: string, work: RunWork): Promise<void> {
+async function applyOne(client: PoolClient, item: OutboxItem, opts: ApplyOptions, work: RunWork): Promise<void> {
+  const prefix = opts.workflowIdPrefix;
   switch (item.type) {
     case 'identify': {
       const event = identifySchema.parse(item.payload);
       const outcome = await applyIdentify(client, event);
+      // Before its runs start: a person who opts out in the identify that triggers a run gets nothing from it.
+      for (const change of identifyPreferences(event, opts.consentTraits ?? [])) await changePreference(client, { userId: outcome.userId, ...change });
       const ctx = { userId: outcome.userId, messageId: event.messageId!, workflowIdPrefix: prefix };
       if (outcome.created) await triggerRuns(client, { type: 'identify' }, { ...ctx, triggerEvent: 'identify' }, work);
       for (const audience of outcome.enteredAudiences) {
@@ -68,7 +76,8 @@ function isTransient(err: unknown): boolean {
  * must not block its shard forever: the batch is then redone with a savepoint
  * per event, and the failing one is marked with its error and skipped.
  */
-export async function applyShardBatch(pool: Pool, shard: number, { workflowIdPrefix, limit = BATCH_SIZE }: ApplyOptions): Promise<BatchResult> {
+export async function applyShardBatch(pool: Pool, shard: number, opts: ApplyOptions): Promise<BatchResult> {
+  const limit = opts.limit ?? BATCH_SIZE;
   const end = metrics.applyBatchSeconds.startTimer();
   const run = (isolate: boolean) =>
     inTransaction(pool, async (client) => {
@@ -77,14 +86,14 @@ export async function applyShardBatch(pool: Pool, shard: number, { workflowIdPre
       let failed = 0;
       for (const item of items) {
         if (!isolate) {
-          await applyOne(client, item, workflowIdPrefix, runs);
+          await applyOne(client, item, opts, runs);
           continue;
         }
         await client.query('SAVEPOINT item');
         // Run work of an event rolled back to its savepoint must be forgotten with it.
         const own = noRunWork();
         try {
-          await applyOne(client, item, workflowIdPrefix, own);
+          await applyOne(client, item, opts, own);
           await client.query('RELEASE SAVEPOINT item');
           addRunWork(runs, own);
         } catch (err) {

@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import * as db from '../db/profiles';
 import { inTransaction } from '../db/pool';
+import { absorbPreferences } from '../db/consent';
 import type { AliasEvent, IdentifyEvent } from '../segment/schemas';
 import { audienceChange, identifyTraits, mergeTraits, withoutNulls, type Traits } from './traits';
 
@@ -16,7 +17,8 @@ export interface IdentifyOutcome {
 /**
  * Makes `alias` lead to profile `into`. If `alias` had a profile of its own
  * (say, an anonymous visitor who later signed up), its traits are folded in
- * (the surviving profile's traits win), and its aliases and groups move over.
+ * (the surviving profile's traits win), and its aliases, groups and
+ * preferences move over.
  */
 export async function linkIdentity(client: PoolClient, alias: string, into: string): Promise<void> {
   if (alias === into) return;
@@ -29,6 +31,7 @@ export async function linkIdentity(client: PoolClient, alias: string, into: stri
       audiences: { ...orphan.audiences, ...target.audiences },
     });
     await db.absorbProfile(client, alias, into);
+    await absorbPreferences(client, alias, into);
   }
   await db.upsertAlias(client, alias, into);
 }

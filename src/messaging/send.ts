@@ -8,7 +8,13 @@ import { sendContext, type SendContext } from '../db/send-context';
 import { getTemplateVersion } from '../db/templates';
 import { contactOf } from '../ingest/traits';
 import { channelDefinition, CHANNELS, isChannel } from '../channels';
-import type { SendOutcome, SendRequest } from '../../workflows/types';
+import { recipientTimeZone } from '../automations/run-reads';
+import { smsOptOut } from '../consent/provider-signals';
+import { checkSend } from '../consent/send-check';
+import { listUnsubscribeHeaders, unsubscribeLinks } from '../consent/unsubscribe-links';
+import { heldUntil } from '../consent/sending-hours';
+import type { ConsentSettings } from '../consent/settings';
+import type { RunConsent, SendOutcome, SendRequest } from '../../workflows/types';
 import type { ChannelProviders } from './providers';
 import { ProviderError } from './providers/types';
 import { checkRenderedSize, ContentTooLargeError, renderTemplate, TemplateError, type TemplateContext } from './templates';
@@ -23,7 +29,15 @@ export interface SendDeps {
   trackingSecret: string;
   /** TRACKING_LINK_HOSTS: hosts whose links are tracked; unset: every host. */
   trackingLinkHosts?: readonly string[];
+  consent: ConsentSettings;
+  /** The time zone of recipients who have none (for sending hours). */
+  defaultTimezone: string;
+  /** UNSUBSCRIBE_MAILTO: the mailto half of List-Unsubscribe. */
+  unsubscribeMailto?: string;
 }
+
+/** Runs started before consent existed send as they always did. */
+const TRANSACTIONAL: RunConsent = { category: 'transactional' };
 
 export interface SendAttempt {
   /** The activity will not be retried after this attempt. */
@@ -46,9 +60,9 @@ async function whileHeartbeating<T>(work: Promise<T>, heartbeat: () => void): Pr
   }
 }
 
-function templateContext(userId: string, { traits = {}, event = {}, group }: SendContext): TemplateContext {
+function templateContext(userId: string, { traits = {}, event = {}, group }: SendContext, links: ReturnType<typeof unsubscribeLinks>): TemplateContext {
   const data = (event.properties ?? event.traits ?? {}) as Record<string, unknown>;
-  return { profile: { ...traits, userId }, data, group, event };
+  return { profile: { ...traits, userId }, data, group, event, unsubscribe_url: links.unsubscribeUrl, preferences_url: links.preferencesUrl };
 }
 
 /**
@@ -100,9 +114,10 @@ export async function sendMessage(deps: SendDeps, req: SendRequest, attempt: Sen
   if (template?.channel !== req.channel) {
     return fail(pool, id, 'failed', `template ${req.template.id} version ${req.template.version} does not exist as ${channel.noun} template`, 'TemplateMissing');
   }
+  const links = unsubscribeLinks(deps.publicUrl, deps.trackingSecret, id);
   let tracked: ReturnType<typeof addTracking>;
   try {
-    const rendered = renderTemplate(req.channel, template.content, templateContext(run.user_id, context)) as unknown as Record<string, string>;
+    const rendered = renderTemplate(req.channel, template.content, templateContext(run.user_id, context, links)) as unknown as Record<string, string>;
     tracked = addTracking(req.channel, rendered, id, deps);
     // Tracking links are longer than most links they replace.
     checkRenderedSize(req.channel, tracked.content);
@@ -111,12 +126,30 @@ export async function sendMessage(deps: SendDeps, req: SendRequest, attempt: Sen
     if (err instanceof TemplateError) return fail(pool, id, 'failed', err.message, 'TemplateRenderError');
     throw err;
   }
+  // Consent is judged now, not at run start: an opt-out during a wait stops what comes after it.
+  const consent = run.input.consent ?? TRANSACTIONAL;
+  const at = Math.max(req.at ?? 0, Date.now());
+  const timeZone = recipientTimeZone(traits, (context.event?.context as Record<string, unknown> | undefined)?.timezone, deps.defaultTimezone);
+  const until = heldUntil(consent, req.channel, deps.consent.sendingHours, timeZone, at);
+  // One statement: opt-outs first (a person who opted out is not kept waiting), a place under the caps only when sending now.
+  const verdict = await checkSend(pool, { userId: run.user_id, channel: req.channel, address, messageId: id, consent, caps: deps.consent.frequencyCaps, at, counts: until === undefined });
+  if (!verdict.allowed) {
+    await recordStatus(pool, id, { status: 'UNDELIVERABLE', reason: verdict.reason, source: 'homing', detail: verdict.detail });
+    return { status: 'undeliverable', reason: verdict.reason };
+  }
+  if (until !== undefined) {
+    await addTimelineEntry(pool, id, 'held', { reason: 'sending-hours', until: new Date(until).toISOString(), timeZone });
+    return { status: 'held', messageId: id, until };
+  }
+
   if (await startSend(pool, id, address, tracked.content, tracked.links)) {
     await addTimelineEntry(pool, id, 'send-retried', { note: 'an earlier attempt may have reached the provider; sent again with the same idempotency key' });
   }
 
   try {
-    const outgoing = { messageId: id, to: address, content: tracked.content, tokens: contactOf(traits).tokens };
+    // RFC 8058 one-click unsubscribe on marketing mail (Gmail and Yahoo require it of bulk senders).
+    const headers = consent.category === 'marketing' ? listUnsubscribeHeaders(links, deps.unsubscribeMailto) : undefined;
+    const outgoing = { messageId: id, to: address, content: tracked.content, tokens: contactOf(traits).tokens, headers };
     const sent = await whileHeartbeating(channel.send(provider, outgoing, deps), attempt.heartbeat);
     // The provider has it: a dropped connection now must not fail the activity into sending it again.
     await retryWhileUnavailable(() =>
@@ -125,6 +158,12 @@ export async function sendMessage(deps: SendDeps, req: SendRequest, attempt: Sen
     return { status: 'sent', messageId: id };
   } catch (err) {
     if (!(err instanceof ProviderError)) throw err;
+    if (err.recipientOptedOut) {
+      // Twilio 21610: the number replied STOP. An opt-out, recorded as the inbound STOP would be, not a failure to retry.
+      if (req.channel === 'sms') await smsOptOut(pool, { address, source: 'twilio', evidence: { messageId: id, error: err.message } });
+      await recordStatus(pool, id, { status: 'UNDELIVERABLE', reason: 'unsubscribed', source: provider.name, detail: { error: err.message } });
+      return { status: 'undeliverable', reason: 'unsubscribed' };
+    }
     // A provider's refusal (4xx) is final; its outages are retried until the last attempt.
     if (!err.retryable) return fail(pool, id, 'failed', err.message, 'ProviderRejected');
     if (attempt.last) return fail(pool, id, 'provider-error', err.message, 'ProviderUnavailable');

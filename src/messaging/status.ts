@@ -14,8 +14,14 @@ export function statusesBefore(to: MessageStatus): MessageStatus[] {
   return to === 'CANCELED' ? ['ENQUEUED'] : ['ENQUEUED', 'SENT', 'DELIVERED'];
 }
 
-/** `invalid-address`: the profile's address is not exactly one valid address of the channel (see its AddressRule in src/channels). */
-export type UndeliverableReason = 'bounced' | 'failed' | 'invalid-address' | 'no-contact' | 'provider-error' | 'unsubscribed';
+/**
+ * `invalid-address`: the profile's address is not exactly one valid address of the channel (see its AddressRule in src/channels).
+ * `unsubscribed`, `suppressed`, `frequency-capped`: a send that consent stopped (src/consent/send-check.ts).
+ */
+export type UndeliverableReason = 'bounced' | 'failed' | 'invalid-address' | 'no-contact' | 'provider-error' | 'unsubscribed' | 'suppressed' | 'frequency-capped';
 
 /** Status changes reported to Segment as outcomes (CANCELED is Homing's own business). */
 export const REPORTED_STATUSES: MessageStatus[] = ['SENT', 'DELIVERED', 'OPENED', 'CLICKED', 'UNDELIVERABLE'];
+
+/** What the export setting can name: the reported statuses, and subscription changes (src/db/consent.ts). */
+export const EXPORTABLE_OUTCOMES = [...REPORTED_STATUSES, 'SUBSCRIPTION_CHANGED'] as const;

@@ -17,7 +17,13 @@ export interface TemplateContext {
   data: Record<string, unknown>;
   group: Record<string, unknown> | null;
   event: Record<string, unknown>;
+  /** The message's unsubscribe and preference pages; a preview (no message yet) shows PREVIEW_LINK. */
+  unsubscribe_url?: string;
+  preferences_url?: string;
 }
+
+/** What `{{ unsubscribe_url }}` and `{{ preferences_url }}` render as in a preview. */
+export const PREVIEW_LINK = 'https://example.invalid/unsubscribe-preview';
 
 /** A template field that does not parse or render; the message names the field and Liquid's problem with its line and column. */
 export class TemplateError extends Error {
@@ -168,8 +174,8 @@ export function checkTemplate<C extends Channel>(channel: C, content: ContentOf<
 export function renderTemplate<C extends Channel>(channel: C, content: ContentOf<C>, context: TemplateContext): ContentOf<C> {
   // Liquid reads a property of nil as nil, so a null group would print `{{ group.name }}` as "";
   // leaving it out makes that an unknown variable like any other, while `{% if group %}` still works.
-  const { group, ...rest } = context;
-  const scope = group === null ? rest : context;
+  const { group, ...rest } = { unsubscribe_url: PREVIEW_LINK, preferences_url: PREVIEW_LINK, ...context };
+  const scope = group === null ? rest : { ...rest, group };
   const rendered = eachField(channel, content, (source, engine, field) => {
     const limit = limitOf(channel, field);
     return engine.render(source, scope, new BoundedEmitter(() => new ContentTooLargeError(channel, field, limit), limit));

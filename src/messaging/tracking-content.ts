@@ -8,7 +8,7 @@ const MRKDWN_LINK = /<(https?:\/\/[^|>\s]+)((?:\|[^>]*)?)>/gi;
 type Tracked = Exclude<FieldKind, 'plain'>;
 
 const REWRITE: Record<Tracked, (source: string, ctx: RewriteContext) => string> = {
-  html: (source, ctx) => rewriteEmailHtml(source, ctx).html,
+  html: (source, ctx) => rewriteEmailHtml(source, { ...ctx, honeypot: true }).html,
   text: (source, ctx) => rewriteText(source, ctx).text,
   // The link inside <url|label> first, so its label stays; the rewritten URL is Homing's own and is not wrapped again.
   mrkdwn: (source, ctx) => rewriteText(source.replace(MRKDWN_LINK, (_, url: string, label: string) => `<${rewriteText(url, ctx).text}${label}>`), ctx).text,

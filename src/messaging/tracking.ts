@@ -1,28 +1,26 @@
-import crypto from 'node:crypto';
 import { domainToASCII } from 'node:url';
+import { readSignedValue, signValue } from './signed-token';
 
-/** What a tracking token names: a message, and for a click (`k: 'c'`) the index of the link in that message. */
+/**
+ * What a tracking token names: a message, and for a click (`k: 'c'`) the index
+ * of the link in that message. `k: 'h'` is the message's hidden honeypot link,
+ * which only machines follow (src/messaging/engagement-classification.ts).
+ */
 export interface TrackingPayload {
   m: string;
-  k: 'o' | 'c';
+  k: 'o' | 'c' | 'h';
   l?: number;
 }
 
 // Separates these MACs from any other use of the same secret, and lets a v2 format coexist.
 const MAC_CONTEXT = 'homing-tracking-v1.';
-const MAC_BYTES = 16;
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
-
-function mac(secret: string, payloadPart: string): Buffer {
-  return crypto.createHmac('sha256', secret).update(MAC_CONTEXT + payloadPart).digest().subarray(0, MAC_BYTES);
-}
 
 function isPayload(value: unknown): value is TrackingPayload {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const p = value as Record<string, unknown>;
   if (typeof p.m !== 'string' || p.m === '') return false;
   const keys = Object.keys(p).sort().join(',');
-  if (p.k === 'o') return keys === 'k,m';
+  if (p.k === 'o' || p.k === 'h') return keys === 'k,m';
   return p.k === 'c' && keys === 'k,l,m' && Number.isSafeInteger(p.l) && (p.l as number) >= 0;
 }
 
@@ -31,43 +29,32 @@ export function signToken(secret: string, payload: TrackingPayload): string {
   // Fixed key order, so one payload always gives one token.
   const canonical = payload.k === 'c' ? { m: payload.m, k: payload.k, l: payload.l } : { m: payload.m, k: payload.k };
   if (!isPayload(canonical)) throw new Error(`invalid tracking payload: ${JSON.stringify(payload)}`);
-  const payloadPart = Buffer.from(JSON.stringify(canonical)).toString('base64url');
-  return `${payloadPart}.${mac(secret, payloadPart).toString('base64url')}`;
+  return signValue(secret, MAC_CONTEXT, canonical);
 }
 
 /** The payload of a token this secret signed, or undefined for anything else. */
 export function verifyToken(secret: string, token: string): TrackingPayload | undefined {
-  const parts = token.split('.');
-  if (parts.length !== 2) return undefined;
-  const [payloadPart, macPart] = parts as [string, string];
-  if (!BASE64URL.test(payloadPart) || !BASE64URL.test(macPart)) return undefined;
-  const given = Buffer.from(macPart, 'base64url');
-  // Only the canonical spelling: base64url has several for the same bytes, and each would be an altered token.
-  if (given.length !== MAC_BYTES || given.toString('base64url') !== macPart) return undefined;
-  if (!crypto.timingSafeEqual(given, mac(secret, payloadPart))) return undefined;
-  let payload: unknown;
-  try {
-    payload = JSON.parse(Buffer.from(payloadPart, 'base64url').toString('utf8'));
-  } catch {
-    return undefined;
-  }
+  const payload = readSignedValue(secret, MAC_CONTEXT, token);
   return isPayload(payload) ? payload : undefined;
 }
 
 export interface TrackingUrls {
   openUrl(messageId: string): string;
   clickUrl(messageId: string, linkIndex: number): string;
-  /** True for this Homing's own tracking URLs, which are never wrapped again. */
+  honeypotUrl(messageId: string): string;
+  /** True for this Homing's own tracking and unsubscribe URLs (`/t/`, `/u/`), which are never wrapped. */
   isTrackingUrl(url: string): boolean;
 }
 
 export function trackingUrls(publicUrl: string, secret: string): TrackingUrls {
   const base = publicUrl.replace(/\/+$/, '');
-  const prefix = `${base}/t/`.toLowerCase();
+  // An unsubscribe link followed through the click redirect would count as engagement.
+  const prefixes = [`${base}/t/`.toLowerCase(), `${base}/u/`.toLowerCase()];
   return {
     openUrl: (m) => `${base}/t/o/${signToken(secret, { m, k: 'o' })}`,
     clickUrl: (m, l) => `${base}/t/c/${signToken(secret, { m, k: 'c', l })}`,
-    isTrackingUrl: (url) => url.toLowerCase().startsWith(prefix),
+    honeypotUrl: (m) => `${base}/t/h/${signToken(secret, { m, k: 'h' })}`,
+    isTrackingUrl: (url) => prefixes.some((p) => url.toLowerCase().startsWith(p)),
   };
 }
 
@@ -85,6 +72,8 @@ export interface RewriteContext {
    * them. Unset: every host.
    */
   linkHosts?: readonly string[];
+  /** Adds the hidden honeypot link to an email's html (never to a text part, where it would show). */
+  honeypot?: boolean;
 }
 
 /** A link host pattern as URL host names are compared: lower-case, IDN as punycode; undefined unless a host name or `*.` and one. */
@@ -228,7 +217,9 @@ export function rewriteEmailHtml(html: string, ctx: RewriteContext): { html: str
     lt = html.indexOf('<', tag.end);
   }
   const rewritten = out + html.slice(copied);
-  const pixel = `<img src="${ctx.urls.openUrl(ctx.messageId)}" width="1" height="1" alt="" style="border:0;width:1px;height:1px">`;
+  // No text, hidden and out of the tab order and the accessibility tree: a person cannot follow it; a scanner fetching every href does.
+  const honeypot = ctx.honeypot ? `<a href="${ctx.urls.honeypotUrl(ctx.messageId)}" style="display:none" aria-hidden="true" tabindex="-1"></a>` : '';
+  const pixel = `${honeypot}<img src="${ctx.urls.openUrl(ctx.messageId)}" width="1" height="1" alt="" style="border:0;width:1px;height:1px">`;
   const bodyEnd = rewritten.toLowerCase().lastIndexOf('</body');
   const withPixel = bodyEnd < 0 ? rewritten + pixel : rewritten.slice(0, bodyEnd) + pixel + rewritten.slice(bodyEnd);
   return { html: withPixel, links: numbering.links };

@@ -2,7 +2,7 @@ import { Analytics } from '@segment/analytics-node';
 import type { Pool } from 'pg';
 import { retryWhileUnavailable } from '../db/pool';
 import { claimPendingOutcomes, exportedStatuses, markOutcomes, releaseOutcomes } from '../db/outcomes';
-import { REPORTED_STATUSES } from '../messaging/status';
+import { EXPORTABLE_OUTCOMES } from '../messaging/status';
 import { outcomeEvent, settingOf } from './segment-events';
 
 export interface ExporterConfig {
@@ -41,7 +41,7 @@ async function deliver(cfg: ExporterConfig & { writeKey: string }, events: Retur
 export async function exportOutcomes(pool: Pool, cfg: ExporterConfig, heartbeat: () => void): Promise<number> {
   const { writeKey } = cfg;
   // Read before anything is claimed, so a failure here leaves no claim behind.
-  const wanted = new Set(writeKey ? await exportedStatuses(pool, REPORTED_STATUSES) : []);
+  const wanted = new Set(writeKey ? await exportedStatuses(pool, EXPORTABLE_OUTCOMES) : []);
   let exported = 0;
   for (;;) {
     const batch = await claimPendingOutcomes(pool, BATCH, cfg.claimLeaseMs ?? CLAIM_LEASE_MS);

@@ -14,29 +14,33 @@ const EVENT_NAMES: Record<string, string> = {
 /** The export setting an outcome falls under (IGNORED is a `Message Opened`). */
 export const settingOf = (status: string) => (status === 'IGNORED' ? 'OPENED' : status);
 
-/** The Segment track event of an outcome, addressed to the recipient (their anonymousId while they have no userId). */
+/** The Segment track event of an outcome, addressed to the person (their anonymousId while they have no userId). */
 export function outcomeEvent(o: OutcomeRow, version: string): TrackParams {
   const who = o.anonymous ? { anonymousId: o.user_id } : { userId: o.user_id };
+  const m = o.message;
   return {
     ...who,
-    event: EVENT_NAMES[o.status] ?? `Message ${o.status}`,
+    event: m ? (EVENT_NAMES[o.status] ?? `Message ${o.status}`) : 'Subscription Changed',
     messageId: o.segment_message_id,
     timestamp: o.happened_at,
     properties: {
-      messageId: o.message_id,
-      runId: o.run_id,
-      automation: o.automation,
-      mapping: o.mapping_id,
-      channel: o.channel,
-      provider: o.provider,
-      template: o.template_id,
-      templateVersion: o.template_version,
-      triggerEvent: o.trigger_event,
-      triggerMessageId: o.trigger_message_id,
-      status: o.status === 'IGNORED' ? 'OPENED' : o.status,
-      ...(o.status === 'IGNORED' ? { opened: false } : {}),
-      ...(o.status === 'OPENED' ? { opened: true } : {}),
-      ...(o.status === 'UNDELIVERABLE' && o.reason ? { reason: o.reason } : {}),
+      ...(m && {
+        messageId: m.message_id,
+        runId: m.run_id,
+        automation: m.automation,
+        mapping: m.mapping_id,
+        channel: m.channel,
+        provider: m.provider,
+        template: m.template_id,
+        templateVersion: m.template_version,
+        triggerEvent: m.trigger_event,
+        triggerMessageId: m.trigger_message_id,
+        status: settingOf(o.status),
+        ...(o.status === 'IGNORED' ? { opened: false } : {}),
+        ...(o.status === 'OPENED' ? { opened: true } : {}),
+        ...(o.status === 'UNDELIVERABLE' && m.reason ? { reason: m.reason } : {}),
+      }),
+      ...o.properties,
     },
     context: { integration: { name: 'homing', version } },
   };

@@ -128,6 +128,15 @@ export interface AutomationDefinition<S extends z.ZodObject = z.ZodObject, T ext
    * message stays sent): a goal reached, like a mapping's `cancelOn` but in code.
    */
   exitOn?: readonly E[];
+  /**
+   * What its messages are unless the mapping says otherwise: `marketing` ones
+   * are checked against the person's subscriptions, sending hours and frequency
+   * caps and carry one-click unsubscribe; `transactional` (the default) only
+   * against suppressed addresses.
+   */
+  category?: 'marketing' | 'transactional';
+  /** The subscription topic of its marketing messages, unless the mapping names one. */
+  topic?: string;
   run(ctx: AutomationContext<RunParams<S, T>, T, E>, params: RunParams<S, T>): Promise<RunOutcome>;
 }
 
@@ -146,6 +155,8 @@ export interface Automation {
   templates: TemplateSlots<any>;
   events?: readonly string[];
   exitOn?: readonly string[];
+  category?: 'marketing' | 'transactional';
+  topic?: string;
   run(ctx: AutomationContext<any, any, string>, params: any): Promise<RunOutcome>;
 }
 

@@ -1,6 +1,7 @@
 import crypto, { type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { pgText } from '../db/pg-bounds';
+import type { SuppressionReason } from '../db/consent';
 import type { StatusChange } from '../db/messages';
 
 export const SENDGRID_SIGNATURE_HEADER = 'x-twilio-email-event-webhook-signature';
@@ -48,6 +49,10 @@ export const sendgridEvent = z.object({
   response: pgText().optional(),
   useragent: pgText().optional(),
   ip: pgText().optional(),
+  /** On opens: fetched by Apple Mail Privacy Protection's proxy, not by a person. */
+  sg_machine_open: z.boolean().optional(),
+  /** On group (un)subscribes: the unsubscribe group (ASM). */
+  asm_group_id: z.number().int().optional(),
 });
 export type SendGridEvent = z.infer<typeof sendgridEvent>;
 
@@ -60,10 +65,49 @@ const MEANINGS: Record<string, Pick<StatusChange, 'status' | 'reason'>> = {
   dropped: { status: 'UNDELIVERABLE', reason: 'failed' },
   open: { status: 'OPENED' },
   click: { status: 'CLICKED' },
-  spamreport: { status: 'UNDELIVERABLE', reason: 'unsubscribed' },
-  unsubscribe: { status: 'UNDELIVERABLE', reason: 'unsubscribed' },
-  group_unsubscribe: { status: 'UNDELIVERABLE', reason: 'unsubscribed' },
+  // A complaint or an unsubscribe comes from someone who got the message: it was delivered, whatever else it means
+  // (the address is suppressed or the person unsubscribed, see sendgridSignal).
+  spamreport: { status: 'DELIVERED' },
+  unsubscribe: { status: 'DELIVERED' },
+  group_unsubscribe: { status: 'DELIVERED' },
 };
+
+/** What an event says about the address or the person, beyond the message: see src/consent/provider-signals.ts. */
+export type SendGridSignal = { kind: 'suppress' | 'opt-out'; reason: SuppressionReason } | { kind: 'unsubscribe' };
+
+const BOUNCED: SendGridSignal = { kind: 'suppress', reason: 'bounced' };
+const COMPLAINED: SendGridSignal = { kind: 'opt-out', reason: 'spam-complaint' };
+
+/** `dropped` because the address is on one of SendGrid's suppression lists (its reason, lower case): Homing suppresses it too. */
+const SUPPRESSED_DROPS = new Map<string, SendGridSignal>([
+  ['bounced address', BOUNCED],
+  ['invalid', BOUNCED],
+  ['spam reporting address', COMPLAINED],
+  ['unsubscribed address', { kind: 'opt-out', reason: 'opted-out' }],
+]);
+const suppressedDrop = (e: SendGridEvent) => (e.event === 'dropped' && e.reason !== undefined ? SUPPRESSED_DROPS.get(e.reason.trim().toLowerCase()) : undefined);
+
+/**
+ * A hard bounce (`type` bounce; `blocked` is a soft one) or a drop for a
+ * suppressed address suppresses it; a spam complaint opts it out; an
+ * unsubscribe (global or of a group, which Homing does not map to topics)
+ * unsubscribes the message's person from email marketing.
+ */
+export function sendgridSignal(e: SendGridEvent): SendGridSignal | undefined {
+  switch (e.event) {
+    case 'bounce':
+      return e.type === 'bounce' ? BOUNCED : undefined;
+    case 'dropped':
+      return suppressedDrop(e);
+    case 'spamreport':
+      return COMPLAINED;
+    case 'unsubscribe':
+    case 'group_unsubscribe':
+      return { kind: 'unsubscribe' };
+    default:
+      return undefined;
+  }
+}
 
 /** `sg_message_id` is the send's `X-Message-Id` followed by `.` and SendGrid's own suffix. */
 export function sendgridProviderId(e: SendGridEvent): string | undefined {
@@ -72,16 +116,18 @@ export function sendgridProviderId(e: SendGridEvent): string | undefined {
 
 /** What an event means for its message; undefined for events Homing has no use for (group_resubscribe, account events). */
 export function sendgridStatusChange(e: SendGridEvent): StatusChange | undefined {
-  const meaning = MEANINGS[e.event];
+  // Own keys only: an event named `constructor` is not one of them.
+  const meaning = Object.hasOwn(MEANINGS, e.event) ? MEANINGS[e.event] : undefined;
   if (!meaning) return undefined;
-  const { event, sg_event_id, timestamp, url, reason, status, type, response, useragent, ip } = e;
+  const { event, sg_event_id, timestamp, url, reason, status, type, response, useragent, ip, sg_machine_open, asm_group_id } = e;
   return {
     ...meaning,
+    ...(suppressedDrop(e) ? { reason: 'suppressed' } : {}),
     source: 'sendgrid',
     // SendGrid's own advice: sg_event_id is unique per event, so a redelivered event is recognised by it.
     dedupeKey: `sendgrid:${sg_event_id}`,
     // Kept if this event is what moves the message first (it can arrive before the send is recorded).
     providerMessageId: sendgridProviderId(e),
-    detail: { event, sgEventId: sg_event_id, timestamp, url, reason, status, type, response, useragent, ip },
+    detail: { event, sgEventId: sg_event_id, timestamp, url, reason, status, type, response, useragent, ip, sgMachineOpen: sg_machine_open, asmGroupId: asm_group_id },
   };
 }

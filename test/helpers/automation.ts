@@ -1,5 +1,6 @@
 import { API_KEY, basic, post, startHoming, type TestHoming } from './homing';
 import { startSegmentSink, type SegmentSink } from './segment-sink';
+import type { SendGridSink } from './sendgrid-sink';
 import type { TwilioSink } from './twilio-sink';
 
 /** An email and an SMS template, as most automation tests use them (`data.plan` is optional). */
@@ -27,7 +28,16 @@ export async function publishTemplates(homing: TestHoming, templates: Array<Reco
   }
 }
 
-type MappingInput = { id: string; trigger: Record<string, unknown>; automation: string; params: Record<string, unknown>; cancelOn?: string[] };
+type MappingInput = {
+  id: string;
+  trigger: Record<string, unknown>;
+  automation: string;
+  params: Record<string, unknown>;
+  cancelOn?: string[];
+  category?: 'marketing' | 'transactional';
+  topic?: string;
+  sendingHours?: Record<string, { from: string; until: string } | null>;
+};
 
 /** Creates a published mapping through the management API; answers it as stored. */
 export async function publishMapping(homing: TestHoming, mapping: MappingInput) {
@@ -43,6 +53,15 @@ export const twilioEnv = (twilio: TwilioSink) => ({
   TWILIO_ACCOUNT_SID: twilio.accountSid,
   TWILIO_AUTH_TOKEN: twilio.authToken,
   TWILIO_FROM: '+15005550006',
+});
+
+/** Configuration that sends email through a local SendGrid-wire sink, whose signed webhooks Homing verifies. */
+export const sendgridEnv = (sendgrid: SendGridSink) => ({
+  EMAIL_PROVIDER: 'sendgrid',
+  SENDGRID_API_URL: sendgrid.url,
+  SENDGRID_API_KEY: sendgrid.apiKey,
+  SENDGRID_WEBHOOK_PUBLIC_KEY: sendgrid.webhookPublicKey,
+  EMAIL_FROM: 'Homing Test <hello@homing.test>',
 });
 
 /** Ingests one event through /segment. */

@@ -53,6 +53,8 @@ export async function startHoming(
     HOMING_API_KEY: `${API_KEY},${OLD_API_KEY}`,
     HOMING_ADMIN_TOKEN: ADMIN_TOKEN,
     TRACKING_SECRET: 'test-tracking-secret',
+    // Tests click the moment a message arrives, as only machines do in life; machine-engagement.test.ts sets the window.
+    ENGAGEMENT_MACHINE_CLICK_SECONDS: '0',
     LOG_LEVEL: process.env.HOMING_TEST_LOG_LEVEL ?? 'silent',
     ...opts.env,
   });

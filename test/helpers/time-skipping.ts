@@ -11,7 +11,11 @@ import { searchKeys } from '../../src/temporal/search-attributes';
 import { createWorker } from '../../src/temporal/worker';
 import { messageIdFor } from '../../src/messaging/send';
 import type { SendRequest } from '../../workflows/types';
-import type { TestHoming } from './homing';
+import { workflowIdPrefix } from '../../src/automations/dispatcher';
+import { runIdFor } from '../../src/automations/triggers';
+import { applyShardBatch } from '../../src/ingest/apply';
+import { shardOf } from '../../src/ingest/shards';
+import { API_KEY, basic, post, startHoming, type TestHoming } from './homing';
 import { temporalTestServer } from './servers';
 
 const EventType = temporal.api.enums.v1.EventType;
@@ -103,4 +107,49 @@ export async function runTimeline(handle: WorkflowHandle): Promise<RunTimeline> 
       return channel ? [{ channel, atMs: at(e) }] : [];
     }),
   };
+}
+
+/** A Homing API on the time-skipping server (no worker yet: publish what the test needs, then `startWorker`). */
+export interface TimeSkippingStack {
+  env: TestWorkflowEnvironment;
+  homing: TestHoming;
+  runs: RunControl;
+  startWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startTimeSkippingStack(log: Logger): Promise<TimeSkippingStack> {
+  const env = await startTimeSkipping(log);
+  const homing = await startHoming({ worker: false, temporalAddress: env.address });
+  let worker: { stop(): Promise<void> } | undefined;
+  return {
+    env,
+    homing,
+    runs: timeSkippingRuns(env, homing, log),
+    async startWorker() {
+      worker = await startTimeSkippingWorker(env, homing, log);
+    },
+    async stop() {
+      await worker?.stop();
+      await homing.stop();
+      await env.teardown();
+    },
+  };
+}
+
+/**
+ * Ingests the events, then does what the user's shard drain does (no worker
+ * drains on this server): applies them, which records the run of `mappingId`
+ * for the track `messageId`, and starts that run.
+ */
+export async function startRun(stack: TimeSkippingStack, userId: string, events: Array<Record<string, unknown>>, mappingId: string, messageId: string): Promise<WorkflowHandle> {
+  const { homing, runs, env } = stack;
+  const ingested = await post(`${homing.url}/segment`, JSON.stringify(events), { authorization: basic(API_KEY) });
+  if (ingested.status !== 200) throw new Error(`ingest: ${JSON.stringify(ingested.body)}`);
+  const prefix = workflowIdPrefix(homing.config.temporal.taskQueue);
+  const batch = await applyShardBatch(homing.pool, shardOf(userId), { workflowIdPrefix: prefix });
+  const runId = runIdFor(prefix, mappingId, messageId);
+  if (!batch.runs.start.includes(runId)) throw new Error(`the events recorded no run ${runId} (started: ${batch.runs.start.join(', ')})`);
+  await runs.start(runId);
+  return env.client.workflow.getHandle(runId);
 }

@@ -70,7 +70,7 @@ it('a second exporter running while the first one waits on Segment sends nothing
 it('outcomes claimed by an exporter that died are sent once its lease ran out, with the same messageId', async () => {
   const id = await sentMessage('dee');
   // An exporter claims (for a moment) and dies before Segment answers.
-  expect((await claimPendingOutcomes(pool, 100, 1)).map((o) => o.message_id)).toEqual([id]);
+  expect((await claimPendingOutcomes(pool, 100, 1)).map((o) => o.message?.message_id)).toEqual([id]);
   await eventually(async () => (await exportOutcomes(pool, cfg, () => undefined)) === 1, 20_000, "dee's outcome to be exported after the lease");
   expect(atSegment(id)).toEqual([`homing-${id}-sent`]);
   expect(await stateOf(id)).toBe('exported');
@@ -79,7 +79,7 @@ it('outcomes claimed by an exporter that died are sent once its lease ran out, w
 
 it('a live claim keeps other exporters off', async () => {
   const id = await sentMessage('eve');
-  expect((await claimPendingOutcomes(pool, 100, 60_000)).map((o) => o.message_id)).toEqual([id]);
+  expect((await claimPendingOutcomes(pool, 100, 60_000)).map((o) => o.message?.message_id)).toEqual([id]);
   expect(await claimPendingOutcomes(pool, 100, 60_000)).toEqual([]);
   expect(await exportOutcomes(pool, cfg, () => undefined)).toBe(0);
   expect(atSegment(id)).toEqual([]);

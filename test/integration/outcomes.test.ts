@@ -91,7 +91,7 @@ it('while Segment fails, outcomes wait; once it recovers every one arrives, none
 }, 150_000);
 
 it('exports only the statuses chosen in the export settings; the rest are recorded as skipped', async () => {
-  expect((await homing.admin('/api/settings/export')).body.statuses).toEqual(['SENT', 'DELIVERED', 'OPENED', 'CLICKED', 'UNDELIVERABLE']);
+  expect((await homing.admin('/api/settings/export')).body.statuses).toEqual(['SENT', 'DELIVERED', 'OPENED', 'CLICKED', 'UNDELIVERABLE', 'SUBSCRIPTION_CHANGED']);
   const bad = await homing.admin('/api/settings/export', { method: 'PUT', body: { statuses: ['SENT', 'FAXED'] } });
   expect(bad.status).toBe(400);
   expect((await homing.admin('/api/settings/export', { method: 'PUT', body: { statuses: ['OPENED'] } })).body).toEqual({ statuses: ['OPENED'] });

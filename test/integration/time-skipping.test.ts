@@ -1,14 +1,9 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { workflowIdPrefix } from '../../src/automations/dispatcher';
-import type { RunControl } from '../../src/automations/runs';
-import { runIdFor } from '../../src/automations/triggers';
-import { applyShardBatch } from '../../src/ingest/apply';
-import { shardOf } from '../../src/ingest/shards';
 import { createLogger } from '../../src/logger';
-import { API_KEY, basic, eventually, post, startHoming, type TestHoming } from '../helpers/homing';
+import { eventually, type TestHoming } from '../helpers/homing';
 import { publishMapping, publishTemplates } from '../helpers/automation';
-import { runTimeline, startTimeSkipping, startTimeSkippingWorker, timeSkippingRuns } from '../helpers/time-skipping';
+import { runTimeline, startRun, startTimeSkippingStack, type TimeSkippingStack } from '../helpers/time-skipping';
 
 /**
  * email-then-sms with the real 24 h defaults (the mapping sets no wait or
@@ -24,15 +19,13 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const log = createLogger(process.env.HOMING_TEST_LOG_LEVEL ?? 'silent');
 
+let stack: TimeSkippingStack;
 let env: TestWorkflowEnvironment;
 let homing: TestHoming;
-let runs: RunControl;
-let worker: { stop(): Promise<void> };
 
 beforeAll(async () => {
-  env = await startTimeSkipping(log);
-  homing = await startHoming({ worker: false, temporalAddress: env.address });
-  runs = timeSkippingRuns(env, homing, log);
+  stack = await startTimeSkippingStack(log);
+  ({ env, homing } = stack);
   await publishTemplates(homing);
   const mapping = await publishMapping(homing, {
     id: 'trial',
@@ -41,37 +34,22 @@ beforeAll(async () => {
     params: { emailTemplate: 'welcome', smsTemplate: 'nudge' },
   });
   expect(mapping.params).toMatchObject({ wait: '24h', smsWait: '24h' });
-  worker = await startTimeSkippingWorker(env, homing, log);
+  await stack.startWorker();
 }, 120_000);
 
-afterAll(async () => {
-  await worker?.stop();
-  await homing?.stop();
-  await env?.teardown();
-});
+afterAll(() => stack?.stop());
 
 const PHONES: Record<string, string> = { ada: '+15550100001', bob: '+15550100002', cyd: '+15550100003' };
 const contactOf = (userId: string) => ({ email: `${userId}@example.com`, phone: PHONES[userId]! });
 
-/**
- * Ingests the user's identify and the mapped track, then does what the user's
- * shard drain does (there is no worker on the dev server here to do it):
- * applies the queued events, which records the run, and starts that run.
- */
-async function startTrial(userId: string): Promise<WorkflowHandle> {
+/** The user's identify and the mapped track, and the run it starts. */
+function startTrial(userId: string): Promise<WorkflowHandle> {
   const messageId = `${userId}-trial`;
   const events = [
     { type: 'identify', userId, traits: { name: userId, ...contactOf(userId) }, messageId: `${userId}-identify` },
     { type: 'track', userId, event: 'Trial Started', properties: { plan: 'pro' }, messageId },
   ];
-  const ingested = await post(`${homing.url}/segment`, JSON.stringify(events), { authorization: basic(API_KEY) });
-  expect(ingested.body.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'mapped']);
-  const prefix = workflowIdPrefix(homing.config.temporal.taskQueue);
-  const batch = await applyShardBatch(homing.pool, shardOf(userId), { workflowIdPrefix: prefix });
-  const runId = runIdFor(prefix, 'trial', messageId);
-  expect(batch.runs.start).toEqual([runId]);
-  await runs.start(runId);
-  return env.client.workflow.getHandle(runId);
+  return startRun(stack, userId, events, 'trial', messageId);
 }
 
 interface MailboxEntry {

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { API_KEY, basic, eventually, post, startHoming, type TestHoming } from '../helpers/homing';
 import { startSendGridSink, type SendGridSink, type SendGridSinkMessage } from '../helpers/sendgrid-sink';
-import { publishMapping, publishTemplates, twilioEnv } from '../helpers/automation';
+import { publishMapping, publishTemplates, sendgridEnv, twilioEnv } from '../helpers/automation';
 import { startTwilioSink, type TwilioSink } from '../helpers/twilio-sink';
 import { messageIdFor } from '../../src/messaging/send';
 import { SendGridEmailProvider, parseMailbox } from '../../src/messaging/providers/sendgrid';
@@ -17,14 +17,7 @@ beforeAll(async () => {
   sendgrid = await startSendGridSink();
   twilio = await startTwilioSink();
   homing = await startHoming({
-    env: {
-      EMAIL_PROVIDER: 'sendgrid',
-      SENDGRID_API_URL: sendgrid.url,
-      SENDGRID_API_KEY: sendgrid.apiKey,
-      SENDGRID_WEBHOOK_PUBLIC_KEY: sendgrid.webhookPublicKey,
-      EMAIL_FROM: 'Homing Test <hello@homing.test>',
-      ...twilioEnv(twilio),
-    },
+    env: { ...sendgridEnv(sendgrid), ...twilioEnv(twilio) },
   });
   await publishTemplates(homing);
   // A long email wait for the runs that get an open; a short one for those that fall back to SMS.

@@ -64,6 +64,8 @@ it.each([
   ['a reserved id', definition("id: 'profileShard',"), `automation "profileShard": the id "profileShard" is reserved (a workflow of Homing's own has that name)`],
   ['an id that is not a name', definition("id: 'has space',"), 'automation "has space": id must be 1–100 letters, digits, ".", "_" or "-", starting with a letter or digit'],
   ['no run function', definition('run: 42,'), 'automation "mine": run must be an async function (ctx, params) => outcome'],
+  ['an unknown category', definition("category: 'promo' as 'marketing',"), 'automation "mine": category must be "marketing" or "transactional"'],
+  ['a topic on transactional messages', definition("category: 'transactional', topic: 'news',"), 'automation "mine": a topic is for marketing messages; leave out category or make it "marketing"'],
   ['params that JSON Schema cannot describe', definition('params: z.object({ when: z.date() }),'), 'automation "mine": params cannot be described as JSON Schema for the API'],
 ])('stops with one line naming the file and the problem: %s', (_, source, message) => {
   const dir = folder({ 'bad.ts': source });

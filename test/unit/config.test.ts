@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,6 +40,7 @@ describe('defaults', () => {
       workflowCacheSize: 250,
       automationsPath: undefined,
       defaultTimezone: 'UTC',
+      consent: { sendingHours: { sms: { from: '08:00', until: '21:00' } }, frequencyCaps: [], traits: [] },
       temporal: { address: undefined, namespace: 'default', taskQueue: 'homing', apiKey: undefined, tls: undefined },
       apiKeys: ['api-key'],
       adminToken: 'admin-token',
@@ -61,8 +63,29 @@ describe('defaults', () => {
       whatsapp: { provider: 'mailbox', from: undefined },
       slack: { provider: 'mailbox', botToken: undefined, apiUrl: 'https://slack.com/api' },
       segment: { writeKey: undefined, apiHost: 'https://api.segment.io' },
+      engagement: { machineClickSeconds: 5, countMachine: false },
       logLevel: 'info',
     });
+  });
+
+  test('consent settings: sending hours per channel (none turns them off), frequency caps, consent traits', () => {
+    const config = loadConfig({ ...SECRETS, SENDING_HOURS: 'sms=09:00-20:00, whatsapp=22:00-06:00', FREQUENCY_CAPS: 'email=3/7d,sms=1/12h', CONSENT_TRAITS: 'email=news_ok,sms/offers=offers_ok' });
+    expect(config.consent).toEqual({
+      sendingHours: { sms: { from: '09:00', until: '20:00' }, whatsapp: { from: '22:00', until: '06:00' } },
+      frequencyCaps: [
+        { channel: 'email', limit: 3, period: '7d', seconds: 604_800 },
+        { channel: 'sms', limit: 1, period: '12h', seconds: 43_200 },
+      ],
+      traits: [
+        { trait: 'news_ok', channel: 'email', topic: '' },
+        { trait: 'offers_ok', channel: 'sms', topic: 'offers' },
+      ],
+    });
+    expect(loadConfig({ ...SECRETS, SENDING_HOURS: 'none' }).consent.sendingHours).toEqual({});
+    expect(problemsOf({ ...SECRETS, SENDING_HOURS: 'sms=8-21' })).toEqual([expect.stringMatching(/^SENDING_HOURS: "sms=8-21" is not like sms=08:00-21:00/)]);
+    expect(problemsOf({ ...SECRETS, SENDING_HOURS: 'fax=08:00-21:00' })).toEqual([expect.stringMatching(/^SENDING_HOURS: .*channels: email, sms/)]);
+    expect(problemsOf({ ...SECRETS, FREQUENCY_CAPS: 'email=0/1d' })).toEqual([expect.stringMatching(/^FREQUENCY_CAPS: "email=0\/1d" is not like email=3\/7d/)]);
+    expect(problemsOf({ ...SECRETS, CONSENT_TRAITS: 'email' })).toEqual([expect.stringMatching(/^CONSENT_TRAITS: "email" is not like/)]);
   });
 
   test('HOST unset: the API listens on all interfaces; set: on that address', () => {
@@ -359,5 +382,73 @@ describe('TRACKING_LINK_HOSTS', () => {
     const problems = problemsOf({ ...SECRETS, TRACKING_LINK_HOSTS: value });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^TRACKING_LINK_HOSTS: /);
+  });
+});
+
+describe('DKIM_DOMAIN, DKIM_SELECTOR, DKIM_PRIVATE_KEY', () => {
+  const rsa = () => crypto.generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const DKIM = { DKIM_DOMAIN: 'mail.example.com', DKIM_SELECTOR: 's2026' };
+
+  test('unset: mail is not signed', () => {
+    expect(loadConfig({ ...SECRETS }).email.dkim).toBeUndefined();
+  });
+
+  test('the key as PEM text (line breaks as-is or as \\n), or as the path of a PEM file', () => {
+    const pem = rsa();
+    const expected = { domainName: 'mail.example.com', keySelector: 's2026', privateKey: pem.trim() };
+    expect(loadConfig({ ...SECRETS, ...DKIM, DKIM_PRIVATE_KEY: pem }).email.dkim).toEqual(expected);
+    expect(loadConfig({ ...SECRETS, ...DKIM, DKIM_PRIVATE_KEY: pem.trim().replace(/\n/g, '\\n') }).email.dkim).toEqual(expected);
+    const file = path.join(tempDir(), 'dkim.pem');
+    fs.writeFileSync(file, pem);
+    expect(loadConfig({ ...SECRETS, ...DKIM, DKIM_PRIVATE_KEY: file }).email.dkim).toEqual({ ...expected, privateKey: pem });
+  });
+
+  test('one or two of the three: each missing one is a problem', () => {
+    expect(problemsOf({ ...SECRETS, DKIM_DOMAIN: 'mail.example.com' })).toEqual([
+      'DKIM_SELECTOR: required when DKIM_DOMAIN is set (DKIM signing needs all three)',
+      'DKIM_PRIVATE_KEY: required when DKIM_DOMAIN is set (DKIM signing needs all three)',
+    ]);
+    expect(problemsOf({ ...SECRETS, ...DKIM })).toEqual(['DKIM_PRIVATE_KEY: required when DKIM_DOMAIN and DKIM_SELECTOR are set (DKIM signing needs all three)']);
+  });
+
+  test('a bad domain, selector or key is a problem that never shows the key', () => {
+    const ec = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    expect(problemsOf({ ...SECRETS, DKIM_DOMAIN: 'not a domain', DKIM_SELECTOR: 'a/b', DKIM_PRIVATE_KEY: rsa() })).toEqual([
+      'DKIM_DOMAIN: must be the domain name the signature is for (e.g. mail.example.com)',
+      'DKIM_SELECTOR: must be a DNS label (or dot-separated labels) naming the key under _domainkey',
+    ]);
+    expect(problemsOf({ ...SECRETS, ...DKIM, DKIM_PRIVATE_KEY: ec })).toEqual(['DKIM_PRIVATE_KEY: must be an RSA private key (DKIM rsa-sha256)']);
+    expect(problemsOf({ ...SECRETS, ...DKIM, DKIM_PRIVATE_KEY: PEM_KEY })).toEqual(['DKIM_PRIVATE_KEY: must be a PEM private key, or the path of a PEM file']);
+    expect(problemsOf({ ...SECRETS, ...DKIM, DKIM_PRIVATE_KEY: path.join(tempDir(), 'missing.pem') })).toEqual(['DKIM_PRIVATE_KEY: cannot read the key file (ENOENT)']);
+  });
+});
+
+describe('UNSUBSCRIBE_MAILTO', () => {
+  test('unset: List-Unsubscribe has the https URL only', () => {
+    expect(loadConfig({ ...SECRETS }).email.unsubscribeMailto).toBeUndefined();
+    expect(loadConfig({ ...SECRETS, UNSUBSCRIBE_MAILTO: 'unsubscribe@mail.example.com' }).email.unsubscribeMailto).toBe('unsubscribe@mail.example.com');
+  });
+
+  test.each([['not-an-address'], ['a@b'], ['x?subject=hi@example.com'], ['Name <a@example.com>'], ['ü@example.com']])('%s is a problem', (value) => {
+    expect(problemsOf({ ...SECRETS, UNSUBSCRIBE_MAILTO: value })).toEqual(['UNSUBSCRIBE_MAILTO: must be a plain ASCII email address (the mailbox that receives unsubscribe mail)']);
+  });
+});
+
+describe('ENGAGEMENT_MACHINE_CLICK_SECONDS, ENGAGEMENT_COUNT_MACHINE', () => {
+  test('unset: clicks within 5 s of delivery are machine, and machine engagement does not count', () => {
+    expect(loadConfig({ ...SECRETS }).engagement).toEqual({ machineClickSeconds: 5, countMachine: false });
+  });
+
+  test('a whole number of seconds (0 turns the timing rule off); true makes machine engagement count', () => {
+    expect(loadConfig({ ...SECRETS, ENGAGEMENT_MACHINE_CLICK_SECONDS: '10', ENGAGEMENT_COUNT_MACHINE: 'true' }).engagement).toEqual({ machineClickSeconds: 10, countMachine: true });
+    expect(loadConfig({ ...SECRETS, ENGAGEMENT_MACHINE_CLICK_SECONDS: '0', ENGAGEMENT_COUNT_MACHINE: 'false' }).engagement).toEqual({ machineClickSeconds: 0, countMachine: false });
+  });
+
+  test.each([['5s'], ['-1'], ['1.5'], ['3601']])('ENGAGEMENT_MACHINE_CLICK_SECONDS=%s is a problem', (value) => {
+    expect(problemsOf({ ...SECRETS, ENGAGEMENT_MACHINE_CLICK_SECONDS: value })).toEqual(['ENGAGEMENT_MACHINE_CLICK_SECONDS: must be a whole number of seconds from 0 to 3600']);
+  });
+
+  test('ENGAGEMENT_COUNT_MACHINE=yes is a problem', () => {
+    expect(problemsOf({ ...SECRETS, ENGAGEMENT_COUNT_MACHINE: 'yes' })).toEqual(['ENGAGEMENT_COUNT_MACHINE: must be true or false']);
   });
 });

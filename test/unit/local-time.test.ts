@@ -1,4 +1,4 @@
-import { msUntilLocalTime } from '../../workflows/local-time';
+import { msUntilLocalTime, msUntilWindow } from '../../workflows/local-time';
 
 const at = (iso: string) => Date.parse(iso);
 const wakeAt = (now: string, time: string, zone: string) => new Date(at(now) + msUntilLocalTime(at(now), time, zone)).toISOString();
@@ -34,4 +34,26 @@ it('names what is wrong with bad input', () => {
   expect(() => msUntilLocalTime(0, '25:00', 'UTC')).toThrow('"25:00" is not a time of day like "10:00"');
   expect(() => msUntilLocalTime(0, '9:00', 'UTC')).toThrow('is not a time of day');
   expect(() => msUntilLocalTime(0, '10:00', 'Mars/Olympus')).toThrow('"Mars/Olympus" is not an IANA time zone');
+});
+
+describe('msUntilWindow: how long until the zone is inside [from, until)', () => {
+  const hours = { from: '08:00', until: '21:00' };
+  it('is 0 inside the window, from its first minute to just before its end', () => {
+    expect(msUntilWindow(at('2026-06-10T06:00:00Z'), hours, 'Europe/Berlin')).toBe(0); // 08:00 local
+    expect(msUntilWindow(at('2026-06-10T18:59:59Z'), hours, 'Europe/Berlin')).toBe(0); // 20:59:59
+  });
+  it('outside, the next opening in the zone: the same morning, or the next one from 21:00 on', () => {
+    expect(msUntilWindow(at('2026-06-10T01:00:00Z'), hours, 'Europe/Berlin')).toBe(5 * 3_600_000); // 03:00 → 08:00
+    expect(msUntilWindow(at('2026-06-10T19:00:00Z'), hours, 'Europe/Berlin')).toBe(11 * 3_600_000); // 21:00 → 08:00
+  });
+  it('handles a window that wraps midnight', () => {
+    const night = { from: '22:00', until: '06:00' };
+    expect(msUntilWindow(at('2026-06-10T23:30:00Z'), night, 'UTC')).toBe(0);
+    expect(msUntilWindow(at('2026-06-10T05:59:00Z'), night, 'UTC')).toBe(0);
+    expect(msUntilWindow(at('2026-06-10T12:00:00Z'), night, 'UTC')).toBe(10 * 3_600_000);
+  });
+  it('opens at 08:00 local across a DST change (Berlin springs forward on 29 March 2026)', () => {
+    // 01:00 UTC on the 29th is 03:00 CEST, after the change: 08:00 CEST is 06:00 UTC.
+    expect(new Date(at('2026-03-29T01:00:00Z') + msUntilWindow(at('2026-03-29T01:00:00Z'), hours, 'Europe/Berlin')).toISOString()).toBe('2026-03-29T06:00:00.000Z');
+  });
 });

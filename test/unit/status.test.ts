@@ -22,11 +22,7 @@ describe('message status order', () => {
 });
 
 describe('outcome events for Segment', () => {
-  const row: OutcomeRow = {
-    id: '1',
-    status: 'IGNORED',
-    segment_message_id: 'homing-msg_1-ignored',
-    happened_at: new Date('2026-11-23T10:00:00Z'),
+  const message = {
     message_id: 'msg_1',
     channel: 'sms',
     provider: 'twilio',
@@ -34,24 +30,44 @@ describe('outcome events for Segment', () => {
     template_version: 3,
     reason: null,
     run_id: 'homing:homing:run:trial:m1',
-    user_id: 'anon-7',
-    anonymous: true,
     automation: 'email-then-sms',
     mapping_id: 'trial',
     trigger_event: 'Trial Started',
     trigger_message_id: 'm1',
+  };
+  const row: OutcomeRow = {
+    id: '1',
+    status: 'IGNORED',
+    segment_message_id: 'homing-msg_1-ignored',
+    happened_at: new Date('2026-11-23T10:00:00Z'),
+    properties: {},
+    user_id: 'anon-7',
+    anonymous: true,
+    message,
   };
 
   it('reports an ignored escalation as Message Opened with opened: false, to the anonymousId of an anonymous profile', () => {
     const e = outcomeEvent(row, '1.2.3');
     expect(e).toMatchObject({ anonymousId: 'anon-7', event: 'Message Opened', messageId: 'homing-msg_1-ignored', context: { integration: { name: 'homing', version: '1.2.3' } } });
     expect(e).not.toHaveProperty('userId');
-    expect(e.properties).toMatchObject({ opened: false, status: 'OPENED', channel: 'sms', provider: 'twilio', template: 'nudge', runId: row.run_id, mapping: 'trial' });
+    expect(e.properties).toMatchObject({ opened: false, status: 'OPENED', channel: 'sms', provider: 'twilio', template: 'nudge', runId: message.run_id, mapping: 'trial' });
     expect(settingOf('IGNORED')).toBe('OPENED');
   });
 
   it('carries the reason of an undeliverable message', () => {
-    const e = outcomeEvent({ ...row, status: 'UNDELIVERABLE', reason: 'bounced', anonymous: false }, '1');
+    const e = outcomeEvent({ ...row, status: 'UNDELIVERABLE', message: { ...message, reason: 'bounced' }, anonymous: false }, '1');
     expect(e).toMatchObject({ userId: 'anon-7', event: 'Message Undeliverable', properties: { status: 'UNDELIVERABLE', reason: 'bounced' } });
+  });
+
+  it('reports a subscription change as Subscription Changed with its channel, topic and source, and no message fields', () => {
+    const properties = { channel: 'email', topic: 'product-updates', subscribed: false, source: 'one-click' };
+    const e = outcomeEvent({ ...row, status: 'SUBSCRIPTION_CHANGED', segment_message_id: 'homing-consent-9', properties, message: null, anonymous: false }, '1');
+    expect(e).toMatchObject({ userId: 'anon-7', event: 'Subscription Changed', messageId: 'homing-consent-9' });
+    expect(e.properties).toEqual(properties);
+  });
+
+  it('adds an outcome\'s own properties, such as how an open was classified', () => {
+    const e = outcomeEvent({ ...row, status: 'OPENED', properties: { engagement: 'human' } }, '1');
+    expect(e.properties).toMatchObject({ status: 'OPENED', opened: true, engagement: 'human' });
   });
 });

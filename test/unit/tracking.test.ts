@@ -1,12 +1,13 @@
 import crypto from 'node:crypto';
 import { rewriteEmailHtml, rewriteText, signToken, trackingUrls, verifyToken } from '../../src/messaging/tracking';
+import { addTracking } from '../../src/messaging/tracking-content';
 
 const SECRET = 'tracking-secret';
 const urls = trackingUrls('https://homing.example/', SECRET);
 const ctx = (links?: string[]) => ({ messageId: 'msg_A', urls, links });
 
 /** The payload behind a tracking URL of the rewritten content, checked against the secret. */
-const payloadOf = (url: string) => verifyToken(SECRET, url.replace(/^https:\/\/homing\.example\/t\/[oc]\//, ''));
+const payloadOf = (url: string) => verifyToken(SECRET, url.replace(/^https:\/\/homing\.example\/t\/[och]\//, ''));
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 describe('tokens', () => {
@@ -82,6 +83,22 @@ describe('tokens', () => {
     }
   });
 
+  it('round-trip the honeypot payload, which names only the message', () => {
+    expect(verifyToken(SECRET, signToken(SECRET, { m: 'msg_A', k: 'h' }))).toEqual({ m: 'msg_A', k: 'h' });
+    const [, mac] = signToken(SECRET, { m: 'msg_A', k: 'o' }).split('.') as [string, string];
+    // An open token's signature does not make a honeypot token, nor the other way round.
+    expect(verifyToken(SECRET, `${b64({ m: 'msg_A', k: 'h' })}.${mac}`)).toBeUndefined();
+    expect(verifyToken(SECRET, `${b64({ m: 'msg_A', k: 'h', l: 0 })}.${mac}`)).toBeUndefined();
+  });
+
+  it('tokens signed before the honeypot existed still verify as they did', () => {
+    // Sent mail and workflow histories carry these exact strings.
+    const sign = (part: string) => `${part}.${crypto.createHmac('sha256', SECRET).update(`homing-tracking-v1.${part}`).digest().subarray(0, 16).toString('base64url')}`;
+    expect(verifyToken(SECRET, sign(b64({ m: 'msg_A', k: 'o' })))).toEqual({ m: 'msg_A', k: 'o' });
+    expect(verifyToken(SECRET, sign(b64({ m: 'msg_A', k: 'c', l: 2 })))).toEqual({ m: 'msg_A', k: 'c', l: 2 });
+    expect(signToken(SECRET, { m: 'msg_A', k: 'c', l: 2 })).toBe(sign(b64({ m: 'msg_A', k: 'c', l: 2 })));
+  });
+
   it('are not signed for invalid payloads', () => {
     expect(() => signToken(SECRET, { m: 'msg_A', k: 'c' })).toThrow(/invalid tracking payload/);
     expect(() => signToken(SECRET, { m: 'msg_A', k: 'c', l: -1 })).toThrow(/invalid tracking payload/);
@@ -89,8 +106,10 @@ describe('tokens', () => {
 });
 
 describe('tracking URLs', () => {
-  it('live under PUBLIC_URL/t/o and /t/c', () => {
+  it('live under PUBLIC_URL/t/o, /t/c and /t/h', () => {
     expect(urls.openUrl('msg_A')).toMatch(/^https:\/\/homing\.example\/t\/o\/[\w-]+\.[\w-]+$/);
+    expect(urls.honeypotUrl('msg_A')).toMatch(/^https:\/\/homing\.example\/t\/h\/[\w-]+\.[\w-]+$/);
+    expect(payloadOf(urls.honeypotUrl('msg_A'))).toEqual({ m: 'msg_A', k: 'h' });
     expect(payloadOf(urls.clickUrl('msg_A', 4))).toEqual({ m: 'msg_A', k: 'c', l: 4 });
     expect(urls.isTrackingUrl(urls.clickUrl('msg_A', 0))).toBe(true);
     expect(urls.isTrackingUrl('https://homing.example/other')).toBe(false);
@@ -155,6 +174,26 @@ describe('rewriteEmailHtml', () => {
     expect(rewriteEmailHtml('<html><body><p>Hi</p></BODY></html>', ctx()).html).toBe(`<html><body><p>Hi</p>${pixel}</BODY></html>`);
     expect(rewriteEmailHtml('<p>Hi</p>', ctx()).html).toBe(`<p>Hi</p>${pixel}`);
     expect(payloadOf(urls.openUrl('msg_A'))).toEqual({ m: 'msg_A', k: 'o' });
+  });
+
+  it('with honeypot set, adds one hidden, unlabelled link that only a machine follows, before the pixel', () => {
+    const out = rewriteEmailHtml('<html><body><a href="https://a.example/">A</a></body></html>', { ...ctx(), honeypot: true });
+    const honeypot = `<a href="${urls.honeypotUrl('msg_A')}" style="display:none" aria-hidden="true" tabindex="-1"></a>`;
+    expect(out.html).toContain(`${honeypot}<img src="${urls.openUrl('msg_A')}"`);
+    expect(out.html.endsWith('</body></html>')).toBe(true);
+    // Not one of the message's links: a hit on it never redirects anywhere.
+    expect(out.links).toEqual(['https://a.example/']);
+  });
+});
+
+describe('addTracking', () => {
+  it("puts the honeypot in an email's html only: a plain-text part would show it", () => {
+    const cfg = { publicUrl: 'https://homing.example', trackingSecret: SECRET };
+    const tracked = addTracking('email', { subject: 'Hi', html: '<p><a href="https://a.example/">A</a></p>', text: 'A: https://a.example/' }, 'msg_A', cfg);
+    expect(tracked.content.html!.match(/\/t\/h\//g)).toHaveLength(1);
+    expect(tracked.content.text).not.toContain('/t/h/');
+    expect(tracked.links).toEqual(['https://a.example/']);
+    expect(addTracking('sms', { text: 'https://a.example/' }, 'msg_B', cfg).content.text).not.toContain('/t/h/');
   });
 });
 

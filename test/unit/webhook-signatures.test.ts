@@ -154,12 +154,14 @@ describe('SendGrid events', () => {
       [{ event: 'deferred', response: '400 try again later', attempt: '5' }, { status: 'SENT' }],
       [{ event: 'delivered', response: '250 OK' }, { status: 'DELIVERED' }],
       [{ event: 'bounce', type: 'bounce', status: '5.1.1', reason: '550 5.1.1 no such user' }, { status: 'UNDELIVERABLE', reason: 'bounced', detail: expect.objectContaining({ status: '5.1.1' }) }],
-      [{ event: 'dropped', reason: 'Bounced Address' }, { status: 'UNDELIVERABLE', reason: 'failed' }],
+      [{ event: 'dropped', reason: 'Bounced Address' }, { status: 'UNDELIVERABLE', reason: 'suppressed' }],
+      [{ event: 'dropped', reason: 'Invalid SMTPAPI header' }, { status: 'UNDELIVERABLE', reason: 'failed' }],
       [{ event: 'open', useragent: 'Mozilla/5.0', ip: '192.0.2.1' }, { status: 'OPENED' }],
       [{ event: 'click', url: 'https://example.com/' }, { status: 'CLICKED', detail: expect.objectContaining({ url: 'https://example.com/' }) }],
-      [{ event: 'spamreport' }, { status: 'UNDELIVERABLE', reason: 'unsubscribed' }],
-      [{ event: 'unsubscribe' }, { status: 'UNDELIVERABLE', reason: 'unsubscribed' }],
-      [{ event: 'group_unsubscribe', asm_group_id: 1 }, { status: 'UNDELIVERABLE', reason: 'unsubscribed' }],
+      // Only someone who got the message can complain or unsubscribe (src/consent/provider-signals.ts applies what they mean).
+      [{ event: 'spamreport' }, { status: 'DELIVERED' }],
+      [{ event: 'unsubscribe' }, { status: 'DELIVERED' }],
+      [{ event: 'group_unsubscribe', asm_group_id: 1 }, { status: 'DELIVERED' }],
     ];
     for (const [fields, expected] of cases) {
       expect(sendgridStatusChange(event(fields))).toMatchObject({ ...expected, source: 'sendgrid', dedupeKey: 'sendgrid:ZXZlbnQ', providerMessageId: 'abcDEF123' });

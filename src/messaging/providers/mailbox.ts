@@ -13,6 +13,7 @@ interface MailboxItem {
   subject?: string;
   html?: string;
   text?: string;
+  headers?: Record<string, string>;
 }
 
 /**
@@ -22,9 +23,9 @@ interface MailboxItem {
  */
 async function store(db: Queryable, item: MailboxItem): Promise<SendResult> {
   await db.query(
-    `INSERT INTO mailbox (message_id, channel, recipient, sender, subject, html, text)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (message_id) DO NOTHING`,
-    [item.messageId, item.channel, item.recipient, item.sender ?? null, item.subject ?? null, item.html ?? null, item.text ?? null],
+    `INSERT INTO mailbox (message_id, channel, recipient, sender, subject, html, text, headers)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (message_id) DO NOTHING`,
+    [item.messageId, item.channel, item.recipient, item.sender ?? null, item.subject ?? null, item.html ?? null, item.text ?? null, item.headers ?? {}],
   );
   return { providerMessageId: `mailbox-${item.messageId}` };
 }
@@ -34,8 +35,8 @@ export class MailboxEmailProvider implements EmailProvider {
   constructor(private readonly db: Queryable) {}
 
   send(mail: OutgoingEmail): Promise<SendResult> {
-    const { messageId, to, from, subject, html, text } = mail;
-    return store(this.db, { messageId, channel: 'email', recipient: to, sender: from, subject, html, text });
+    const { messageId, to, from, subject, html, text, headers } = mail;
+    return store(this.db, { messageId, channel: 'email', recipient: to, sender: from, subject, html, text, headers });
   }
 }
 
@@ -79,6 +80,8 @@ export interface MailboxEntry {
   subject: string | null;
   html: string | null;
   text: string | null;
+  /** Extra headers an email was given (List-Unsubscribe on marketing mail). */
+  headers: Record<string, string>;
   createdAt: Date;
 }
 
@@ -88,7 +91,7 @@ export async function listMailbox(db: Queryable, f: MailboxFilter): Promise<Mail
     ['recipient = ?', f.to],
     ['id < ?', f.before],
   ]);
-  const sql = `SELECT id, message_id AS "messageId", channel, recipient AS "to", sender AS "from", subject, html, text, created_at AS "createdAt"
+  const sql = `SELECT id, message_id AS "messageId", channel, recipient AS "to", sender AS "from", subject, html, text, headers, created_at AS "createdAt"
     FROM mailbox ${where} ORDER BY id DESC LIMIT $${params.length + 1}`;
   return (await db.query<MailboxEntry>(sql, [...params, f.limit])).rows;
 }

@@ -49,7 +49,8 @@ export class SendGridEmailProvider implements EmailProvider {
       from: parseMailbox(mail.from),
       subject: mail.subject,
       content,
-      headers: { 'Message-ID': smtpMessageId(mail.messageId), 'X-Homing-Message-Id': mail.messageId },
+      // No DKIM here: SendGrid signs the mail itself, for the sender domain authenticated in its account.
+      headers: { ...mail.headers, 'Message-ID': smtpMessageId(mail.messageId), 'X-Homing-Message-Id': mail.messageId },
       tracking_settings: {
         // Homing has rewritten every link already; SendGrid's redirect around Homing's would only add a hop.
         click_tracking: { enable: false, enable_text: false },

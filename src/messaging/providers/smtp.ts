@@ -1,5 +1,6 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import { emailAddress } from '../addresses';
+import { DKIM_SIGNED_HEADERS, type DkimSettings } from './dkim';
 import type { EmailProvider, OutgoingEmail, SendResult } from './types';
 import { ProviderError } from './types';
 
@@ -31,7 +32,8 @@ export class SmtpEmailProvider implements EmailProvider {
   readonly name = 'smtp';
   private readonly transport: Transporter;
 
-  constructor(smtpUrl: string) {
+  /** With `dkim`, every message is signed (List-Unsubscribe and List-Unsubscribe-Post included). */
+  constructor(smtpUrl: string, dkim?: DkimSettings) {
     this.transport = nodemailer.createTransport({
       url: smtpUrl,
       pool: true,
@@ -40,6 +42,7 @@ export class SmtpEmailProvider implements EmailProvider {
       greetingTimeout: 10_000,
       socketTimeout: 60_000,
       dnsTimeout: 10_000,
+      ...(dkim && { dkim: { ...dkim, headerFieldNames: DKIM_SIGNED_HEADERS } }),
     });
   }
 
@@ -59,7 +62,7 @@ export class SmtpEmailProvider implements EmailProvider {
         subject: mail.subject,
         html: mail.html,
         text: mail.text,
-        headers: { 'X-Homing-Message-Id': mail.messageId },
+        headers: { ...mail.headers, 'X-Homing-Message-Id': mail.messageId },
       });
     } catch (err) {
       throw classifySmtpError(err);

@@ -18,6 +18,9 @@ interface TwilioError {
   message?: string;
 }
 
+/** "Attempt to send to unsubscribed recipient": the number replied STOP, and Twilio refuses every message to it until START. */
+const TWILIO_UNSUBSCRIBED_RECIPIENT = 21610;
+
 /** Twilio's Programmable Messaging REST API: one form-encoded POST per message (SMS, or WhatsApp with its address prefix). */
 export class TwilioSmsProvider implements SmsProvider {
   readonly name = 'twilio';
@@ -61,7 +64,8 @@ export class TwilioSmsProvider implements SmsProvider {
     }
     const error = (body ?? {}) as TwilioError;
     const detail = error.message ? `: ${error.message}${error.code === undefined ? '' : ` (code ${error.code})`}` : '';
-    throw new ProviderError(`Twilio: HTTP ${res.status}${detail}`, isRetryableStatus(res.status), res.status);
+    const optedOut = error.code === TWILIO_UNSUBSCRIBED_RECIPIENT;
+    throw new ProviderError(`Twilio: HTTP ${res.status}${detail}`, !optedOut && isRetryableStatus(res.status), res.status, undefined, optedOut);
   }
 }
 

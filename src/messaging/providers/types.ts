@@ -6,6 +6,8 @@ export interface OutgoingEmail {
   subject: string;
   html?: string;
   text?: string;
+  /** Extra headers (List-Unsubscribe, List-Unsubscribe-Post), set as given. */
+  headers?: Record<string, string>;
 }
 
 export interface OutgoingSms {
@@ -67,6 +69,8 @@ export class ProviderError extends Error {
     readonly status?: number,
     /** How long the provider asked to be left alone (HTTP Retry-After). */
     readonly retryAfterMs?: number,
+    /** The recipient opted out with the provider (Twilio 21610: they replied STOP), so no send to them can succeed. */
+    readonly recipientOptedOut = false,
   ) {
     super(message);
   }
