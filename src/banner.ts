@@ -23,6 +23,7 @@ export function banner(config: Config, urls: RunningUrls): string {
     `  Tracking API host (Segment libraries' "host")  ${publicUrl}`,
     `  API key (Segment "API Key" / write key)  ${config.apiKeys[0]}`,
     `  Admin token (Bearer, management API)  ${config.adminToken}`,
+    `  Studio  ${apiUrl}/studio  (sign in with the admin token)`,
     `  Management API  ${apiUrl}/api  (OpenAPI: ${apiUrl}/openapi.json)`,
     `  Temporal UI  ${urls.temporalUiUrl ?? `(external Temporal at ${config.temporal.address})`}`,
     `  Postgres  ${urls.databaseUrl.replace(/:[^:@/]+@/, ':***@')}`,

@@ -111,6 +111,7 @@ export async function startApi(deps: ServiceDeps & { port?: number }): Promise<R
     trackingSecret: config.trackingSecret,
     engagement: config.engagement,
     temporalUiUrl: deps.temporalUiUrl ?? config.temporal.uiUrl,
+    publicUrl: config.publicUrl,
     webhooks: { publicUrl: config.publicUrl, twilioAuthToken: config.sms.twilioAuthToken, sendgridWebhookPublicKey: config.email.sendgridWebhookPublicKey },
   });
   const server = http.createServer(app);

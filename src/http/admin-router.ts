@@ -6,15 +6,15 @@ import { getProfile, type ProfileView } from '../db/profiles';
 import { contactOf } from '../ingest/traits';
 import { deleteProfileById, editProfileTraits } from '../ingest/profiles';
 import { awaitQueuedEvents } from '../ingest/read-your-writes';
-import { isKnownKey, keyFromAuthorization } from './auth';
 import { HttpError } from './errors';
+import { apiAuthorization } from './session-router';
 import type { RouteRegistry } from './routes';
 import * as s from './api-schemas';
 
 /** A nullable timestamp as JSON. */
 export const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-function eventJson(row: EventRow) {
+export function eventJson(row: EventRow) {
   return {
     id: row.id,
     messageId: row.message_id,
@@ -53,17 +53,12 @@ async function profileOr404(pool: Pool, userId: string) {
   return profileJson(p);
 }
 
-/** The management API: Bearer HOMING_ADMIN_TOKEN, JSON in and out. */
+/** The management API: Bearer HOMING_ADMIN_TOKEN or a Studio session, JSON in and out. */
 export function adminRouter(deps: { pool: Pool; adminToken: string; routes: RouteRegistry }): express.Router {
   const router = express.Router();
   const { pool, routes } = deps;
 
-  router.use('/api', (req, _res, next) => {
-    const token = keyFromAuthorization(req.headers.authorization);
-    if (token === undefined) return next(new HttpError(401, 'missing admin token: send Authorization: Bearer <HOMING_ADMIN_TOKEN>'));
-    if (!isKnownKey(token, [deps.adminToken])) return next(new HttpError(401, 'wrong admin token'));
-    next();
-  });
+  router.use('/api', apiAuthorization({ pool, adminToken: deps.adminToken }));
   router.use('/api', express.json({ limit: '1mb', type: () => true }));
 
   routes.add(router, { method: 'get', path: '/api/events', tag: 'events', summary: 'The inbound event log, newest first', query: s.eventsQuery, response: s.eventsPage }, async ({ query }) => {

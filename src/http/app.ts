@@ -5,6 +5,9 @@ import type { IngestPipeline } from '../ingest/pipeline';
 import type { Logger } from '../logger';
 import { metrics } from '../metrics';
 import { adminRouter } from './admin-router';
+import { sessionRouter } from './session-router';
+import { statsRouter } from './stats-router';
+import { studioRouter } from './studio-router';
 import { BODY_TIMEOUT_MS } from './body';
 import { errorHandler, HttpError } from './errors';
 import { healthRouter } from './health-router';
@@ -44,9 +47,14 @@ export interface AppDeps {
   bodyTimeoutMs?: number;
   /** Serves the provider webhooks (/webhooks/twilio, /webhooks/sendgrid) when set. */
   webhooks?: WebhookSettings;
+  /** PUBLIC_URL: what the Studio shows Segment, and https makes the session cookie Secure. */
+  publicUrl?: string;
+  /** The built Studio (default: dist/studio of the package). */
+  studioDir?: string;
 }
 
-export function createApp(deps: AppDeps): express.Express {
+/** The app; `routes` collects every route's declaration (what /openapi.json and the build's openapi.json are made from). */
+export function createApp(deps: AppDeps, routes = new RouteRegistry()): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -55,11 +63,12 @@ export function createApp(deps: AppDeps): express.Express {
     res.on('finish', () => end({ route: req.route?.path ?? 'unmatched', code: res.statusCode }));
     next();
   });
-  const routes = new RouteRegistry();
   const limits = { maxInFlight: deps.maxInFlight ?? 512, maxUnauthenticatedInFlight: deps.maxUnauthenticatedInFlight ?? 64, bodyTimeoutMs: deps.bodyTimeoutMs ?? BODY_TIMEOUT_MS };
   documentIngestRoutes(routes);
   app.use(segmentRouter({ apiKeys: deps.apiKeys, pipeline: deps.pipeline, limits }));
+  app.use(sessionRouter({ pool: deps.pool, adminToken: deps.adminToken, publicUrl: deps.publicUrl, routes }));
   app.use(adminRouter({ pool: deps.pool, adminToken: deps.adminToken, routes }));
+  app.use(statsRouter({ pool: deps.pool, routes, apiKeys: deps.apiKeys, publicUrl: deps.publicUrl }));
   app.use(templatesRouter({ pool: deps.pool, routes }));
   app.use(automationsRouter({ pool: deps.pool, routes, runs: deps.runs, temporalUiUrl: deps.temporalUiUrl, namespace: deps.namespace }));
   app.use(messagesRouter({ pool: deps.pool, routes }));
@@ -69,6 +78,7 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.webhooks) app.use(webhooksRouter({ pool: deps.pool, runs: deps.runs, log: deps.log, engagement: deps.engagement, settings: deps.webhooks, routes }));
   documentHealthRoutes(routes);
   app.use(healthRouter({ pool: deps.pool, temporal: deps.temporal, namespace: deps.namespace, routes, version: deps.version }));
+  app.use(studioRouter({ dir: deps.studioDir }));
   // After every router: the admin router authorises /api but leaves unmatched paths to the routers mounted after it.
   app.use('/api', (req, _res, next) => next(new HttpError(404, `no route ${req.method} ${req.originalUrl}`)));
   app.use((req, _res, next) => next(new HttpError(404, `no route ${req.method} ${req.path}`)));

@@ -7,6 +7,12 @@ import { MAX_ID_CHARS } from '../segment/schemas';
 /** Who may call a route: the alternatives of its `security` requirement, by scheme name. */
 export const SECURITY_SCHEMES = {
   adminToken: { type: 'http', scheme: 'bearer', description: 'HOMING_ADMIN_TOKEN' },
+  studioSession: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'homing_session',
+    description: 'the Studio session from POST /api/session; a POST, PUT or DELETE with it also needs header x-csrf-token',
+  },
   apiKeyBasic: { type: 'http', scheme: 'basic', description: 'a HOMING_API_KEY as the user name, empty password (what Segment sends)' },
   apiKeyBearer: { type: 'http', scheme: 'bearer', description: 'a HOMING_API_KEY' },
   segmentSignature: { type: 'apiKey', in: 'header', name: 'X-Signature', description: 'hex HMAC-SHA1 of the body keyed with a HOMING_API_KEY (Segment Webhooks)' },
@@ -45,6 +51,8 @@ export interface RouteSpec<Q extends z.ZodType, B extends z.ZodType> {
   path: string;
   summary: string;
   tag: string;
+  /** Who may call it; the admin token or a Studio session when absent. */
+  security?: SecurityScheme[];
   query?: Q;
   body?: B;
   response: z.ZodType;
@@ -99,18 +107,20 @@ export class RouteRegistry {
     handler: (input: RouteInput<Q, B>) => Promise<unknown>,
   ): void {
     const status = spec.status ?? 200;
+    const security = spec.security ?? ['adminToken', 'studioSession'];
+    const csrf: Record<number, string> = security.includes('studioSession') && spec.method !== 'get' ? { 403: 'missing or wrong CSRF token (with the session cookie)' } : {};
     const params = z.object(Object.fromEntries(pathParamNames(spec.path).map((name) => [name, storableParam])));
     this.document({
       method: spec.method,
       path: spec.path,
       summary: spec.summary,
       tag: spec.tag,
-      security: ['adminToken'],
+      security,
       query: spec.query,
       body: spec.body && { contentType: 'application/json', schema: spec.body },
       responses: {
         [status]: { description: 'OK', content: json(spec.response) },
-        ...errorResponses({ 400: 'invalid request', 401: 'missing or wrong admin token', 503: 'storage unavailable, retry later', ...spec.errors }),
+        ...errorResponses({ 400: 'invalid request', 401: 'missing or wrong admin token, or no live session', ...csrf, 503: 'storage unavailable, retry later', ...spec.errors }),
       },
     });
     router[spec.method](spec.path, async (req: Request, res: Response) => {

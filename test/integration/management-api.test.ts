@@ -142,7 +142,11 @@ describe('health, metrics and OpenAPI', () => {
       '/api/runs',
       '/api/runs/{id}',
       '/api/runs/{id}/cancel',
+      '/api/segment/connection',
+      '/api/session',
       '/api/settings/export',
+      '/api/stats/funnel',
+      '/api/stats/overview',
       '/api/suppressions',
       '/api/suppressions/{channel}/{address}',
       '/api/templates',
@@ -174,7 +178,12 @@ describe('health, metrics and OpenAPI', () => {
 
   it('/openapi.json documents ingest, tracking and health routes with their security and every status they answer', async () => {
     const doc = (await (await fetch(`${homing.url}/openapi.json`)).json()) as any;
-    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['adminToken', 'apiKeyBasic', 'apiKeyBearer', 'segmentSignature', 'sendgridSignature', 'twilioSignature']);
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['adminToken', 'apiKeyBasic', 'apiKeyBearer', 'segmentSignature', 'sendgridSignature', 'studioSession', 'twilioSignature']);
+    // Management routes take the admin token or the Studio's session cookie, whose state changes need the CSRF header.
+    expect(doc.paths['/api/events'].get.security).toEqual([{ adminToken: [] }, { studioSession: [] }]);
+    expect(doc.paths['/api/events'].get.responses['403']).toBeUndefined();
+    expect(doc.paths['/api/mappings'].post.responses['403'].description).toMatch(/CSRF/);
+    expect(doc.paths['/api/session'].post.security).toEqual([]);
     const segment = doc.paths['/segment'].post;
     expect(segment.security).toEqual([{ apiKeyBasic: [] }, { apiKeyBearer: [] }, { segmentSignature: [] }]);
     expect(Object.keys(segment.responses).sort()).toEqual(['200', '400', '401', '408', '429', '503']);

@@ -34,14 +34,22 @@ async function send(r: FuzzRequest) {
   return { status: res.status, contentType: res.headers.get('content-type'), text: await res.text() };
 }
 
+/** A Studio session's headers: its cookie and CSRF token. */
+async function signIn(): Promise<Record<string, string>> {
+  const res = await fetch(`${homing.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: ADMIN_TOKEN }) });
+  return { cookie: res.headers.get('set-cookie')!.split(';')[0]!, 'x-csrf-token': ((await res.json()) as { csrfToken: string }).csrfToken };
+}
+
 it('every documented operation answers hostile and slightly invalid requests as documented, never with a 5xx', async () => {
   const doc = (await (await fetch(`${homing.url}/openapi.json`)).json()) as OpenApiDoc;
   const checker = new ResponseChecker(doc);
+  const session = await signIn();
   const options = {
     credentials: {
       adminToken: { authorization: `Bearer ${ADMIN_TOKEN}` },
       apiKeyBasic: { authorization: basic(API_KEY) },
       apiKeyBearer: { authorization: `Bearer ${API_KEY}` },
+      studioSession: session,
     },
     examples: { id: ['welcome', 'nudge', 'fuzz-map'], userId: ['fuzz-user'], groupId: ['fuzz-group'], kind: ['track', 'batch'] },
   };
@@ -55,6 +63,8 @@ it('every documented operation answers hostile and slightly invalid requests as 
       const problem = checker.problem(op, res.status, res.contentType, res.text);
       if (problem) problems.push(`${op.method} ${op.path}: ${request.method} ${request.path} ${JSON.stringify(request.body?.slice(0, 200))} → ${problem}`);
     }
+    // DELETE /api/session signed the session out: the operations after it get a new one.
+    if (op.path === '/api/session') Object.assign(session, await signIn());
   }
   expect(problems).toEqual([]);
   // Postgres refusing a value is answered 400 too, as a safety net; here it would be a validation gap.

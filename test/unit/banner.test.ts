@@ -25,3 +25,8 @@ it('a HOST naming one address is the default public URL, since localhost may not
   expect(config.publicUrl).toBe('http://127.0.0.2:3000');
   expect(banner(config, { ...urls, apiUrl: 'http://127.0.0.2:3000' })).toContain('Segment destination endpoint  http://127.0.0.2:3000/segment');
 });
+
+it('prints the Studio URL where Homing listens, signed in with the admin token', () => {
+  const text = banner(loadConfig({ ...base, PUBLIC_URL: 'https://homing.example.com/' }), urls);
+  expect(text).toContain('  Studio  http://localhost:3000/studio  (sign in with the admin token)\n');
+});
