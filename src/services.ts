@@ -24,6 +24,10 @@ import { createWorker } from './temporal/worker';
 import { installTemporalLogging } from './temporal/runtime';
 import type { Logger } from './logger';
 import { VERSION } from './version';
+import { doctorChecks } from './doctor';
+
+/** How long GET /api/doctor waits for a dependency before failing its check. */
+const DOCTOR_ROUTE_TIMEOUT_MS = 3_000;
 
 /** Something running that can be stopped cleanly. */
 export interface Stoppable {
@@ -98,6 +102,8 @@ export async function startApi(deps: ServiceDeps & { port?: number }): Promise<R
   const { config, pool, log } = deps;
   setUpAutomations(config.automationsPath);
   const temporal = lazyClient({ ...config.temporal, address: deps.temporalAddress });
+  // The API's own providers, for the Studio's "send a test" (the worker's send messages).
+  const providers = createProviders(config, pool);
   const app = createApp({
     pool,
     pipeline: new IngestPipeline(pool, listenedEvents()),
@@ -113,6 +119,9 @@ export async function startApi(deps: ServiceDeps & { port?: number }): Promise<R
     temporalUiUrl: deps.temporalUiUrl ?? config.temporal.uiUrl,
     publicUrl: config.publicUrl,
     webhooks: { publicUrl: config.publicUrl, twilioAuthToken: config.sms.twilioAuthToken, sendgridWebhookPublicKey: config.email.sendgridWebhookPublicKey },
+    testSend: { providers, emailFrom: config.email.from, publicUrl: config.publicUrl },
+    // Short: the Studio's Settings screen waits on it.
+    doctor: () => doctorChecks(config, { databaseUrl: deps.databaseUrl, temporalAddress: deps.temporalAddress }, DOCTOR_ROUTE_TIMEOUT_MS),
   });
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
@@ -130,6 +139,7 @@ export async function startApi(deps: ServiceDeps & { port?: number }): Promise<R
         server.closeIdleConnections();
       });
       await temporal.connection.close().catch(() => undefined);
+      await providers.close();
     },
   };
 }

@@ -90,6 +90,21 @@ export async function getMapping(q: Queryable, id: string): Promise<Mapping | un
   return row && toMapping(row);
 }
 
+export interface MappingVersion {
+  version: number;
+  definition: MappingDefinition;
+  createdAt: Date;
+}
+
+/** Every saved version of a mapping, newest first; kept after the mapping is deleted, as its runs refer to them. */
+export async function listMappingVersions(q: Queryable, id: string): Promise<MappingVersion[]> {
+  const { rows } = await q.query<{ version: number; definition: MappingDefinition; created_at: Date }>(
+    'SELECT version, definition, created_at FROM mapping_versions WHERE mapping_id = $1 ORDER BY version DESC',
+    [id],
+  );
+  return rows.map((r) => ({ version: r.version, definition: r.definition, createdAt: r.created_at }));
+}
+
 export async function listMappings(pool: Pool): Promise<Mapping[]> {
   return (await pool.query<MappingRow>('SELECT * FROM mappings ORDER BY id')).rows.map(toMapping);
 }

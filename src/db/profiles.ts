@@ -84,11 +84,14 @@ export interface ProfileView extends ProfileRow {
 /** Matches the profile `p` of the user whose userId or alias is $1. */
 export const PROFILE_BY_ID_OR_ALIAS = 'p.user_id = $1 OR p.user_id = (SELECT user_id FROM profile_aliases WHERE alias = $1)';
 
+/** The columns of a ProfileView of the profile `p`. */
+export const PROFILE_VIEW_COLUMNS = `p.*,
+       COALESCE((SELECT array_agg(alias ORDER BY alias) FROM profile_aliases a WHERE a.user_id = p.user_id), '{}') AS aliases,
+       COALESCE((SELECT array_agg(group_id ORDER BY group_id) FROM group_members m WHERE m.user_id = p.user_id), '{}') AS groups`;
+
 export async function getProfile(pool: Pool, id: string): Promise<ProfileView | undefined> {
   const { rows } = await pool.query<ProfileView>(
-    `SELECT p.*,
-       COALESCE((SELECT array_agg(alias ORDER BY alias) FROM profile_aliases a WHERE a.user_id = p.user_id), '{}') AS aliases,
-       COALESCE((SELECT array_agg(group_id ORDER BY group_id) FROM group_members m WHERE m.user_id = p.user_id), '{}') AS groups
+    `SELECT ${PROFILE_VIEW_COLUMNS}
      FROM profiles p
      WHERE ${PROFILE_BY_ID_OR_ALIAS}
      LIMIT 1`,

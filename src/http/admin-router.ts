@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import { listEvents, type EventRow } from '../db/events';
 import { getGroup } from '../db/groups';
 import { getProfile, type ProfileView } from '../db/profiles';
+import { searchProfiles } from '../db/profile-search';
 import { contactOf } from '../ingest/traits';
 import { deleteProfileById, editProfileTraits } from '../ingest/profiles';
 import { awaitQueuedEvents } from '../ingest/read-your-writes';
@@ -66,6 +67,10 @@ export function adminRouter(deps: { pool: Pool; adminToken: string; routes: Rout
     const last = rows.length === query.limit ? rows[rows.length - 1] : undefined;
     return { events: rows.map(eventJson), nextCursor: last?.id ?? null };
   });
+
+  routes.add(router, { method: 'get', path: '/api/profiles', tag: 'profiles', summary: 'Profiles found by userId, alias or email (any case), most recently changed first', query: s.profileSearch, response: s.profileList }, async ({ query }) => ({
+    profiles: (await searchProfiles(pool, query.query, query.limit)).map(profileJson),
+  }));
 
   const missing = { 404: 'no such profile' };
   routes.add(router, { method: 'get', path: '/api/profiles/:userId', tag: 'profiles', summary: "A profile, by userId or any of its aliases (waits up to 2 s for this id's queued events to be applied)", response: s.profile, errors: missing }, async ({ params }) => {

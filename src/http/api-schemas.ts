@@ -53,6 +53,12 @@ export const profile = z.object({
   updatedAt: z.string(),
 });
 
+export const profileSearch = z.object({
+  query: z.string().trim().min(1, 'query is required: a userId, an alias or an email').max(500).describe('a userId, an alias or an email (any case)'),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+export const profileList = z.object({ profiles: z.array(profile) });
+
 export const traitsBody = z.object({ traits });
 
 export const group = z.object({

@@ -7,6 +7,8 @@ import { metrics } from '../metrics';
 import { adminRouter } from './admin-router';
 import { sessionRouter } from './session-router';
 import { statsRouter } from './stats-router';
+import { doctorRouter } from './doctor-router';
+import type { Check } from '../doctor';
 import { studioRouter } from './studio-router';
 import { BODY_TIMEOUT_MS } from './body';
 import { errorHandler, HttpError } from './errors';
@@ -15,6 +17,8 @@ import { RouteRegistry } from './routes';
 import { documentHealthRoutes, documentIngestRoutes } from './route-docs';
 import { segmentRouter } from './segment-router';
 import { templatesRouter } from './templates-router';
+import { templateTestSendRouter } from './template-test-send-router';
+import type { TestSendSettings } from '../messaging/test-send';
 import { automationsRouter } from './automations-router';
 import { messagesRouter } from './messages-router';
 import { consentRouter } from './consent-router';
@@ -49,8 +53,12 @@ export interface AppDeps {
   webhooks?: WebhookSettings;
   /** PUBLIC_URL: what the Studio shows Segment, and https makes the session cookie Secure. */
   publicUrl?: string;
+  /** The providers and sender settings "send a test" uses (POST /api/templates/:id/test-send answers 503 without them). */
+  testSend?: TestSendSettings;
   /** The built Studio (default: dist/studio of the package). */
   studioDir?: string;
+  /** `homing doctor`'s checks against this API's dependencies: serves GET /api/doctor when set. */
+  doctor?: () => Promise<Check[]>;
 }
 
 /** The app; `routes` collects every route's declaration (what /openapi.json and the build's openapi.json are made from). */
@@ -69,7 +77,9 @@ export function createApp(deps: AppDeps, routes = new RouteRegistry()): express.
   app.use(sessionRouter({ pool: deps.pool, adminToken: deps.adminToken, publicUrl: deps.publicUrl, routes }));
   app.use(adminRouter({ pool: deps.pool, adminToken: deps.adminToken, routes }));
   app.use(statsRouter({ pool: deps.pool, routes, apiKeys: deps.apiKeys, publicUrl: deps.publicUrl }));
+  if (deps.doctor) app.use(doctorRouter({ routes, doctor: deps.doctor }));
   app.use(templatesRouter({ pool: deps.pool, routes }));
+  app.use(templateTestSendRouter({ pool: deps.pool, routes, settings: deps.testSend }));
   app.use(automationsRouter({ pool: deps.pool, routes, runs: deps.runs, temporalUiUrl: deps.temporalUiUrl, namespace: deps.namespace }));
   app.use(messagesRouter({ pool: deps.pool, routes }));
   app.use(consentRouter({ pool: deps.pool, routes }));

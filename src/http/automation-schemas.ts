@@ -45,6 +45,9 @@ export const newMappingBody = mappingBody.extend({ id: id.optional() });
 
 export const mapping = mappingBody.extend({ id: z.string(), version: z.number().int(), createdAt: z.string(), updatedAt: z.string() });
 export const mappingList = z.object({ mappings: z.array(mapping) });
+export const mappingVersions = z.object({
+  versions: z.array(z.object({ version: z.number().int(), definition: mappingBody.describe('the mapping as saved in this version'), createdAt: z.string() })).describe('newest first'),
+});
 
 export const RUN_STATUSES = ['pending', 'running', 'completed', 'canceled', 'failed'] as const;
 export const runsQuery = z.object({

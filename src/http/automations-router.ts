@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import { automations, paramsSchema } from '../automations/catalog';
 import { MappingError, validateMapping } from '../automations/mappings';
 import type { RunControl } from '../automations/runs';
-import { deleteMapping, getMapping, listMappings, saveMapping, type Mapping, type MappingDefinition } from '../db/mappings';
+import { deleteMapping, getMapping, listMappings, listMappingVersions, saveMapping, type Mapping, type MappingDefinition } from '../db/mappings';
 import { listMessages } from '../db/messages';
 import { getRun, listRuns, type RunRow } from '../db/runs';
 import { inTransaction } from '../db/pool';
@@ -79,6 +79,15 @@ export function automationsRouter(deps: AutomationsRouterDeps): express.Router {
     if (!m) throw new HttpError(404, `no mapping "${params.id}"`);
     return mappingJson(m);
   });
+  routes.add(
+    router,
+    { method: 'get', path: '/api/mappings/:id/versions', tag: 'mappings', summary: "A mapping's saved versions, newest first (kept after the mapping is deleted: its runs refer to them)", response: s.mappingVersions, errors: { 404: 'no such mapping, nor ever was' } },
+    async ({ params }) => {
+      const versions = await listMappingVersions(pool, params.id!);
+      if (versions.length === 0) throw new HttpError(404, `no mapping "${params.id}"`);
+      return { versions: versions.map((v) => ({ ...v, createdAt: v.createdAt.toISOString() })) };
+    },
+  );
   routes.add(
     router,
     { method: 'put', path: '/api/mappings/:id', tag: 'mappings', summary: 'Replace a mapping: a new version; running runs keep theirs', body: s.mappingBody, response: s.mapping, errors: { 404: 'no such mapping' } },

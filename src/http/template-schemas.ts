@@ -31,6 +31,7 @@ export const previewBody = z.object({
   group: record.nullable().default(null),
   event: record.default({}),
   version: z.number().int().min(1).max(INT4_MAX).optional().describe('a published version; the draft when absent'),
+  content: record.optional().describe("unsaved content to render instead (in the template's channel), e.g. an editor's"),
 });
 
 const summary = {
@@ -52,5 +53,7 @@ export const template = z.object({
 });
 
 export const published = z.object({ version: z.number() });
+
+export const version = z.object({ version: z.number(), channel: z.enum(CHANNELS), content });
 
 export const preview = z.object({ channel: z.enum(CHANNELS), rendered: content });

@@ -12,6 +12,7 @@ import {
   type TemplateView,
 } from '../db/templates';
 import { checkTemplate, ContentTooLargeError, contentSchema, renderTemplate, TemplateError, type Channel, type TemplateContent } from '../messaging/templates';
+import { INT4_MAX } from '../db/pg-bounds';
 import { HttpError } from './errors';
 import type { RouteRegistry } from './routes';
 import * as s from './template-schemas';
@@ -45,7 +46,7 @@ async function templateOr404(pool: Pool, id: string) {
 }
 
 /** Runs fn, answering a template that does not parse or render (or renders over its size limit) with a 400 naming the field. */
-async function asRequestError<T>(fn: () => T | Promise<T>): Promise<T> {
+export async function asRequestError<T>(fn: () => T | Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
@@ -107,6 +108,18 @@ export function templatesRouter(deps: { pool: Pool; routes: RouteRegistry }): ex
 
   routes.add(
     router,
+    { method: 'get', path: '/api/templates/:id/versions/:version', tag: 'templates', summary: 'The content of a published version (e.g. to compare two)', response: s.version, errors: { 404: 'no such template or version' } },
+    async ({ params }) => {
+      const id = params.id!;
+      const number = Number(params.version);
+      const found = Number.isInteger(number) && number >= 1 && number <= INT4_MAX ? await getTemplateVersion(pool, id, number) : undefined;
+      if (!found) throw new HttpError(404, `template "${id}" has no published version ${params.version}`);
+      return { version: found.version, channel: found.channel, content: found.content };
+    },
+  );
+
+  routes.add(
+    router,
     { method: 'post', path: '/api/templates/:id/publish', tag: 'templates', summary: 'Publish the draft as a new immutable version', response: s.published, errors: missing },
     async ({ params }) => {
       const version = await asRequestError(() => publishTemplate(pool, params.id!));
@@ -126,14 +139,16 @@ export function templatesRouter(deps: { pool: Pool; routes: RouteRegistry }): ex
       response: s.preview,
       errors: { 404: 'no such template or version' },
     },
-    async ({ params, body: { version, ...context } }) => {
+    async ({ params, body: { version, content, ...context } }) => {
       const id = params.id!;
       const source =
         version === undefined
           ? await getTemplate(pool, id).then((t) => t && { channel: t.channel, content: t.draft })
           : await getTemplateVersion(pool, id, version);
       if (!source) throw version === undefined ? noTemplate(id) : new HttpError(404, `template "${id}" has no published version ${version}`);
-      const rendered = await asRequestError(() => renderTemplate(source.channel, source.content, context));
+      // Unsaved content (an editor checking as the user types) renders in the template's channel.
+      const rendering = content === undefined ? source.content : await checkedContent(source.channel, content);
+      const rendered = await asRequestError(() => renderTemplate(source.channel, rendering, context));
       return { channel: source.channel, rendered };
     },
   );

@@ -34,6 +34,8 @@ export async function buildOpenApiDocument(): Promise<Record<string, unknown>> {
       trackingSecret: 'unused',
       // Declares the provider webhook routes too, as a configured Homing serves them.
       webhooks: { publicUrl: 'http://localhost:3000' },
+      // And GET /api/doctor, as `homing api` serves it.
+      doctor: async () => [],
     },
     routes,
   );

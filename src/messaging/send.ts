@@ -60,9 +60,11 @@ async function whileHeartbeating<T>(work: Promise<T>, heartbeat: () => void): Pr
   }
 }
 
-function templateContext(userId: string, { traits = {}, event = {}, group }: SendContext, links: ReturnType<typeof unsubscribeLinks>): TemplateContext {
+/** What a template sees at a send (and at a test send, which may have no recipient profile). */
+export function templateContext(userId: string | undefined, { traits = {}, event = {}, group }: SendContext, links: ReturnType<typeof unsubscribeLinks>): TemplateContext {
   const data = (event.properties ?? event.traits ?? {}) as Record<string, unknown>;
-  return { profile: { ...traits, userId }, data, group, event, unsubscribe_url: links.unsubscribeUrl, preferences_url: links.preferencesUrl };
+  const profile = userId === undefined ? traits : { ...traits, userId };
+  return { profile, data, group, event, unsubscribe_url: links.unsubscribeUrl, preferences_url: links.preferencesUrl };
 }
 
 /**

@@ -5,12 +5,29 @@ import { Link, navigate, useLocation } from './router';
 import { SignIn } from './screens/sign-in/sign-in';
 import { Connect } from './screens/connect/connect';
 import { EventLog } from './screens/events/event-log';
-import { NewMapping } from './screens/mappings/new-mapping';
+import { mappingScreen } from './screens/mappings/mapping-screens';
+import { Overview } from './screens/overview/overview';
+import { landingPath } from './screens/overview/landing';
+import { Settings } from './screens/settings/settings';
+import { RunList } from './screens/runs/run-list';
+import { RunDetail } from './screens/runs/run-detail';
+import { Mailbox } from './screens/mailbox/mailbox';
+import { ProfileSearch } from './screens/profiles/profile-search';
+import { ProfileDetail } from './screens/profiles/profile-detail';
+import { TemplateList } from './screens/templates/template-list';
+import { TemplateEditor } from './screens/templates/template-editor';
 
 /** The screens a signed-in user reaches from the nav; later slices add theirs here. */
 const NAV = [
+  { to: '/overview', label: 'Overview' },
   { to: '/connect', label: 'Connect Segment' },
   { to: '/events', label: 'Event log' },
+  { to: '/mappings', label: 'Mappings' },
+  { to: '/templates', label: 'Templates' },
+  { to: '/runs', label: 'Runs' },
+  { to: '/mailbox', label: 'Mailbox' },
+  { to: '/profiles', label: 'Profiles' },
+  { to: '/settings', label: 'Settings' },
 ];
 
 function screenFor(path: string): ReactNode {
@@ -19,12 +36,36 @@ function screenFor(path: string): ReactNode {
       return <Connect />;
     case '/events':
       return <EventLog />;
-    case '/mappings/new':
-      return <NewMapping />;
+    case '/overview':
+      return <Overview />;
+    case '/settings':
+      return <Settings />;
+    case '/runs':
+      return <RunList />;
+    case '/mailbox':
+      return <Mailbox />;
+    case '/profiles':
+      return <ProfileSearch />;
+    case '/templates':
+      return <TemplateList />;
     default:
-      return <NotFound />;
+      return mappingScreen(path) ?? detailScreen(path) ?? <NotFound />;
   }
 }
+
+/** Screens of one thing, its id the last path segment (keyed by it, so another id starts afresh). */
+function detailScreen(path: string): ReactNode | undefined {
+  const [, section, id, ...rest] = path.split('/');
+  if (!id || rest.length) return undefined;
+  const key = decodeURIComponent(id);
+  if (section === 'runs') return <RunDetail key={key} id={key} />;
+  if (section === 'profiles') return <ProfileDetail key={key} id={key} />;
+  if (section === 'templates') return <TemplateEditor key={key} id={key} />;
+  return undefined;
+}
+
+/** Paths that lead on to the landing screen once signed in. */
+const landing = (path: string) => path === '/' || path === '/sign-in';
 
 export function App() {
   const { state } = useSession();
@@ -32,7 +73,14 @@ export function App() {
 
   useEffect(() => {
     if (state === 'signed-out' && path !== '/sign-in') navigate('/sign-in', { replace: true });
-    if (state === 'signed-in' && (path === '/sign-in' || path === '/')) navigate('/connect', { replace: true });
+    if (state !== 'signed-in' || !landing(path)) return;
+    // The Overview, or Connect Segment before the first event; a navigation meanwhile wins.
+    let current = true;
+    const land = (to: string) => current && navigate(to, { replace: true });
+    landingPath().then(land, () => land('/overview'));
+    return () => {
+      current = false;
+    };
   }, [state, path]);
 
   // After an in-app navigation, focus goes to the new screen (as a page load would), so keyboard and screen reader users start there.
@@ -52,7 +100,7 @@ export function App() {
       </a>
       <Nav path={path} />
       <main id="main" tabIndex={-1} ref={main}>
-        {screenFor(path)}
+        {landing(path) ? <p className="loading">Loading…</p> : screenFor(path)}
       </main>
     </>
   );

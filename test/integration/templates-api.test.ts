@@ -109,7 +109,7 @@ describe('/api/templates', () => {
     expect(Object.keys(doc.paths['/api/templates']).sort()).toEqual(['get', 'post']);
     expect(Object.keys(doc.paths['/api/templates/{id}']).sort()).toEqual(['get', 'put']);
     expect(doc.paths['/api/templates/{id}/publish'].post.responses['404']).toBeDefined();
-    expect(Object.keys(doc.paths['/api/templates/{id}/preview'].post.requestBody.content['application/json'].schema.properties)).toEqual(['profile', 'data', 'group', 'event', 'version']);
+    expect(Object.keys(doc.paths['/api/templates/{id}/preview'].post.requestBody.content['application/json'].schema.properties)).toEqual(['profile', 'data', 'group', 'event', 'version', 'content']);
     expect(doc.paths['/api/templates'].post.requestBody.content['application/json'].schema.oneOf.map((o: any) => o.properties.channel.enum?.[0] ?? o.properties.channel.const)).toEqual(['email', 'sms', 'slack', 'whatsapp']);
   });
 

@@ -16,6 +16,16 @@ export function initialValues(schema: ObjectSchema): FormValues {
   );
 }
 
+/** The form's values for saved parameters (editing a mapping): each as the form edits it, defaults for the rest. */
+export function valuesOf(schema: ObjectSchema, params: Record<string, unknown>): FormValues {
+  const values = initialValues(schema);
+  for (const [name, p] of Object.entries(schema.properties ?? {})) {
+    const saved = params[name];
+    if (saved !== undefined && saved !== null) values[name] = p.type === 'boolean' ? saved === true : String(saved);
+  }
+  return values;
+}
+
 /** The parameters to send: typed per the schema; an empty optional field is left out so its default applies. */
 export function paramsOf(schema: ObjectSchema, values: FormValues): Record<string, unknown> {
   const params: Record<string, unknown> = {};
