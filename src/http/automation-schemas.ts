@@ -12,6 +12,16 @@ export const automationList = z.object({
   automations: z.array(z.object({ id: z.string(), description: z.string(), parameters: z.record(z.string(), z.unknown()).describe('JSON Schema') })),
 });
 
+export const templateSlotsBody = z.object({ params: z.record(z.string(), z.unknown()).default({}).describe('the parameters chosen so far') });
+export const templateSlotList = z.object({
+  slots: z.array(
+    z.object({
+      param: z.string().describe('the parameter that takes the template id'),
+      channel: z.enum(CHANNELS).nullable().describe('the channel its template must have; null while the parameters that choose it do not fit the schema yet'),
+    }),
+  ),
+});
+
 const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day like "08:00" (24 h, HH:MM)');
 export const sendingHours = z
   .object({ from: timeOfDay, until: timeOfDay })

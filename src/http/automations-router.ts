@@ -1,7 +1,7 @@
 import express from 'express';
 import { z } from 'zod';
 import type { Pool } from 'pg';
-import { automations, paramsSchema } from '../automations/catalog';
+import { automations, findAutomation, isChannel, paramsSchema, type Automation } from '../automations/catalog';
 import { MappingError, validateMapping } from '../automations/mappings';
 import type { RunControl } from '../automations/runs';
 import { deleteMapping, getMapping, listMappings, listMappingVersions, saveMapping, type Mapping, type MappingDefinition } from '../db/mappings';
@@ -49,6 +49,36 @@ export function automationsRouter(deps: AutomationsRouterDeps): express.Router {
   routes.add(router, { method: 'get', path: '/api/automations', tag: 'automations', summary: 'The catalog of code automations and their parameter schemas', response: s.automationList }, async () => ({
     automations: automations().map((a) => ({ id: a.id, description: a.description, parameters: z.toJSONSchema(paramsSchema(a), { io: 'input' }) as Record<string, unknown> })),
   }));
+
+  routes.add(
+    router,
+    {
+      method: 'post',
+      path: '/api/automations/:id/template-slots',
+      tag: 'automations',
+      summary: "The automation's template parameters and the channel each one's template must have, for these parameters (a slot's channel may depend on them)",
+      body: s.templateSlotsBody,
+      response: s.templateSlotList,
+      errors: { 404: 'no such automation' },
+    },
+    async ({ params, body }) => {
+      const automation = findAutomation(params.id!);
+      if (!automation) throw new HttpError(404, `no automation "${params.id}"`);
+      // The definition's own parameters, without the template ids being chosen; a slot
+      // chosen by parameters that do not fit yet (or by code that throws) has no channel yet.
+      const parsed = automation.params.safeParse(body.params);
+      const channelOf = (slot: Automation['templates'][string]) => {
+        if (typeof slot !== 'function') return slot;
+        try {
+          const channel: unknown = parsed.success ? slot(parsed.data) : null;
+          return isChannel(channel) ? channel : null;
+        } catch {
+          return null;
+        }
+      };
+      return { slots: Object.entries(automation.templates).map(([param, slot]) => ({ param, channel: channelOf(slot) })) };
+    },
+  );
 
   /** Validates and writes a mapping in one transaction (the template check and the write see the same state). */
   const save = (id: string, body: MappingDefinition, mode: 'create' | 'update') =>

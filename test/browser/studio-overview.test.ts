@@ -1,7 +1,7 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ADMIN_TOKEN, API_KEY, basic, eventually, post, startHoming, type TestHoming } from '../helpers/homing';
+import type { Browser, Page } from 'playwright-core';
+import { ADMIN_TOKEN, API_KEY, basic, eventually, post, type TestHoming } from '../helpers/homing';
 import { publishMapping, publishTemplates } from '../helpers/automation';
-import { assertStudioBuilt, launchChromium, screenshot, seriousViolations } from '../helpers/browser';
+import { capture, startStudioSession } from '../helpers/browser';
 import { signToken } from '../../src/messaging/tracking';
 
 /**
@@ -12,16 +12,11 @@ import { signToken } from '../../src/messaging/tracking';
  */
 let homing: TestHoming;
 let browser: Browser;
-let context: BrowserContext;
 let page: Page;
 const studio = (path = '') => `${homing.url}/studio${path}`;
 
 beforeAll(async () => {
-  assertStudioBuilt();
-  [homing, browser] = await Promise.all([startHoming(), launchChromium()]);
-  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  page = await context.newPage();
-  page.setDefaultTimeout(15_000);
+  ({ homing, browser, page } = await startStudioSession());
   await publishTemplates(homing);
   // A long wait: the run is still waiting for the open when the pixel arrives, which ends it.
   await publishMapping(homing, {
@@ -46,21 +41,6 @@ afterAll(async () => {
   await homing?.stop();
 });
 
-async function expectAccessible(): Promise<void> {
-  expect(await seriousViolations(page)).toEqual([]);
-}
-
-/** Screenshots at 1280×800, and at a phone's 390 px when asked, each checked with axe. */
-async function capture(name: string, phone = false): Promise<void> {
-  await expectAccessible();
-  await screenshot(page, name);
-  if (!phone) return;
-  await page.setViewportSize({ width: 390, height: 844 });
-  await expectAccessible();
-  await screenshot(page, `${name}-390px`);
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
-
 const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
 const tile = (name: string) => page.locator('.tiles div', { has: page.getByText(name, { exact: true }) }).locator('dd');
 const funnelRow = () => page.getByRole('table', { name: /per automation and template/ }).getByRole('row', { name: /email-then-sms/ });
@@ -81,7 +61,7 @@ describe('Overview, Mappings and Settings', () => {
     // The chart draws the same numbers; its name carries them for screen readers.
     await page.getByRole('img', { name: /email-then-sms · mapping trial · email template welcome: sent 1, delivered 1, opened 1, clicked 0, undeliverable 0/ }).waitFor();
     expect(await page.locator('svg rect.funnel-bar').count()).toBe(5);
-    await capture('overview', true);
+    await capture(page, 'overview', true);
   });
 
   it('switches the period: a custom range of other days is empty, a backwards one is refused at the field, the last 24 hours count again', async () => {
@@ -98,7 +78,7 @@ describe('Overview, Mappings and Settings', () => {
     await page.getByText('No messages in this period.').waitFor();
     expect(await tile('Events received').textContent()).toBe('0');
     expect(await tile('Runs started').textContent()).toBe('0');
-    await capture('overview-custom-period');
+    await capture(page, 'overview-custom-period');
 
     await page.getByRole('radio', { name: 'Last 24 hours' }).check();
     await funnelRow().waitFor();
@@ -114,7 +94,7 @@ describe('Overview, Mappings and Settings', () => {
     await page.waitForURL(studio('/mappings'));
     const row = page.getByRole('row', { name: /trial/ });
     expect((await row.locator('th, td').allTextContents()).slice(1, 5)).toEqual(['published', '1', 'track “Trial Started”', 'email-then-sms']);
-    await capture('mappings', true);
+    await capture(page, 'mappings', true);
 
     await row.getByRole('link', { name: 'trial' }).click();
     await page.waitForURL(studio('/mappings/trial'));
@@ -134,7 +114,7 @@ describe('Overview, Mappings and Settings', () => {
     await page.getByRole('status').filter({ hasText: 'Published: version 3 is live' }).waitFor();
     await versions.getByRole('button', { name: 'Show version 2' }).click();
     expect(JSON.parse((await page.getByLabel('Definition of version 2').textContent())!)).toMatchObject({ status: 'draft', automation: 'email-then-sms', params: { wait: '1h' } });
-    await capture('mapping-detail', true);
+    await capture(page, 'mapping-detail', true);
 
     await page.getByRole('link', { name: 'Edit' }).click();
     await page.waitForURL(studio('/mappings/trial/edit'));
@@ -145,7 +125,7 @@ describe('Overview, Mappings and Settings', () => {
     expect(await page.getByLabel('Email template').inputValue()).toBe('welcome');
     expect(await page.getByLabel('Wait', { exact: true }).inputValue()).toBe('1h');
     expect(await page.getByLabel('Cancel on').inputValue()).toBe('Subscription Started');
-    await capture('mapping-edit');
+    await capture(page, 'mapping-edit');
     await page.getByLabel('Wait', { exact: true }).fill('2h');
     await page.getByRole('button', { name: 'Publish' }).click();
     await page.getByRole('status').filter({ hasText: 'Published: mapping “trial” (id trial, version 4)' }).waitFor();
@@ -179,6 +159,6 @@ describe('Overview, Mappings and Settings', () => {
     expect((await postgres.locator('td').allTextContents())[0]).toBe('ok');
     expect((await postgres.locator('td').allTextContents())[1]).toMatch(/^reachable, PostgreSQL \d+/);
     expect((await checks.getByRole('row', { name: /^temporal/ }).locator('td').allTextContents())[0]).toBe('ok');
-    await capture('settings', true);
+    await capture(page, 'settings', true);
   });
 });

@@ -1,8 +1,7 @@
-import { Analytics } from '@segment/analytics-node';
 import type { Browser, Page } from 'playwright-core';
-import { ADMIN_TOKEN, API_KEY, eventually, startHoming, type TestHoming } from '../helpers/homing';
-import { publishMapping, publishTemplates } from '../helpers/automation';
-import { assertStudioBuilt, launchChromium, screenshot, seriousViolations } from '../helpers/browser';
+import { ADMIN_TOKEN, eventually, type TestHoming } from '../helpers/homing';
+import { publishMapping, publishTemplates, sendTrial } from '../helpers/automation';
+import { capture, expectAccessible, screenshot, startStudioSession } from '../helpers/browser';
 
 /**
  * The end of the growth team's path, in a real Chromium against a real Homing
@@ -16,33 +15,17 @@ let page: Page;
 const studio = (path = '') => `${homing.url}/studio${path}`;
 
 beforeAll(async () => {
-  assertStudioBuilt();
-  [homing, browser] = await Promise.all([startHoming({ env: { TEMPORAL_UI_URL: 'http://127.0.0.1:8233' } }), launchChromium()]);
+  ({ homing, browser, page } = await startStudioSession({ env: { TEMPORAL_UI_URL: 'http://127.0.0.1:8233' } }, 20_000));
   await publishTemplates(homing);
   // Marketing: its email carries List-Unsubscribe (default sending hours hold SMS only, so the email goes at once).
   await publishMapping(homing, { id: 'trial', trigger: { type: 'track', event: 'Trial Started' }, automation: 'email-then-sms', params: { emailTemplate: 'welcome', smsTemplate: 'nudge' }, category: 'marketing' });
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-  page.setDefaultTimeout(20_000);
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
   await homing?.stop();
 });
 
-async function expectAccessible(): Promise<void> {
-  expect(await seriousViolations(page)).toEqual([]);
-}
-
-/** Segment's official client, as a growth team's app sends: identify, then the mapped track. */
-async function startTrial(userId: string, traits: Record<string, unknown>): Promise<void> {
-  const analytics = new Analytics({ writeKey: API_KEY, host: homing.url, flushAt: 10, flushInterval: 60_000, maxRetries: 0 });
-  const errors: unknown[] = [];
-  analytics.on('error', (err) => errors.push(err));
-  analytics.identify({ userId, traits });
-  analytics.track({ userId, event: 'Trial Started', properties: { plan: 'pro' } });
-  await analytics.closeAndFlush();
-  expect(errors).toEqual([]);
-}
+const startTrial = (userId: string, traits: Record<string, unknown>) => sendTrial(homing, userId, traits);
 
 const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
 const timeline = () => page.getByRole('list', { name: 'Run timeline' });
@@ -67,8 +50,7 @@ describe('runs, mailbox and profiles in the Studio', () => {
     await page.getByLabel('User').fill('nobody');
     await page.getByText('No runs match.').waitFor();
     await page.getByLabel('User').fill('ada');
-    await expectAccessible();
-    await screenshot(page, 'runs');
+    await capture(page, 'runs');
 
     await row.getByRole('link').click();
     await page.getByRole('heading', { name: /^Run / }).waitFor();
@@ -78,8 +60,7 @@ describe('runs, mailbox and profiles in the Studio', () => {
     const temporal = await page.getByRole('link', { name: 'Open this run in the Temporal UI' }).getAttribute('href');
     const runId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
     expect(temporal).toBe(`http://127.0.0.1:8233/namespaces/${homing.config.temporal.namespace}/workflows/${encodeURIComponent(runId)}`);
-    await expectAccessible();
-    await screenshot(page, 'run-waiting');
+    await capture(page, 'run-waiting');
   });
 
   it('shows the email in the mailbox, rendered in a sandboxed iframe, with its List-Unsubscribe header', async () => {
@@ -94,8 +75,7 @@ describe('runs, mailbox and profiles in the Studio', () => {
     expect(await mail.getByText('ada@example.com', { exact: true }).count()).toBe(1);
     await mail.getByText('List-Unsubscribe', { exact: true }).waitFor();
     expect(await mail.getByText(/^<http:\/\/[^>]+\/u\/[^>]+>$/).count()).toBe(1);
-    await expectAccessible();
-    await screenshot(page, 'mailbox');
+    await capture(page, 'mailbox');
     await page.getByLabel('To', { exact: true }).fill('nobody@example.com');
     await page.getByText('No messages stored.').waitFor();
     await page.getByLabel('To', { exact: true }).fill('ada@example.com');
@@ -118,7 +98,7 @@ describe('runs, mailbox and profiles in the Studio', () => {
     await page.getByRole('article', { name: 'SMS to +15550100000' }).waitFor();
     await loaded.waitFor();
     expect(await articles.count()).toBe(1);
-    await expectAccessible();
+    await expectAccessible(page);
     await page.getByRole('button', { name: 'Newest messages' }).click();
     await page.getByRole('article', { name: 'SMS to +15550100010' }).waitFor();
     await page.getByLabel('Channel').selectOption('');
@@ -143,12 +123,7 @@ describe('runs, mailbox and profiles in the Studio', () => {
     // The one open is this test's fetch (Node's user agent): the Studio showing the email did not load its pixel.
     expect(await timeline().getByText(/by pixel · .*userAgent: node/).count()).toBe(1);
     expect(await page.getByRole('button', { name: 'Cancel run' }).count()).toBe(0);
-    await expectAccessible();
-    await screenshot(page, 'run-engaged');
-    await page.setViewportSize({ width: 390, height: 844 });
-    await expectAccessible();
-    await screenshot(page, 'run-engaged-390px');
-    await page.setViewportSize({ width: 1280, height: 800 });
+    await capture(page, 'run-engaged', true);
   });
 
   it('cancels a second run from its page, after asking', async () => {
@@ -162,8 +137,7 @@ describe('runs, mailbox and profiles in the Studio', () => {
     await page.getByRole('button', { name: 'Cancel run' }).click();
     // Asking moved focus to the confirmation; "Keep it running" leaves the run be.
     await page.locator('button:focus', { hasText: 'Yes, cancel the run' }).waitFor();
-    await expectAccessible();
-    await screenshot(page, 'run-cancel-confirm');
+    await capture(page, 'run-cancel-confirm');
     await page.getByRole('button', { name: 'Keep it running' }).click();
     expect((await homing.admin(`/api/runs/${run.id}`)).body.status).toBe('running');
 
@@ -183,8 +157,7 @@ describe('runs, mailbox and profiles in the Studio', () => {
     const results = page.getByRole('table', { name: 'Profiles matching “ADA@example.com”' });
     await results.getByRole('rowheader').first().waitFor();
     expect(await results.getByRole('rowheader').allTextContents()).toEqual(['ada']);
-    await expectAccessible();
-    await screenshot(page, 'profiles-search');
+    await capture(page, 'profiles-search');
 
     await results.getByRole('link', { name: 'ada' }).click();
     await page.getByRole('heading', { name: 'Profile ada' }).waitFor();
@@ -192,8 +165,7 @@ describe('runs, mailbox and profiles in the Studio', () => {
     await page.getByRole('table', { name: 'Runs of ada, newest first' }).getByText('completed, engaged').waitFor();
     await page.getByRole('table', { name: 'Messages to ada, newest first' }).getByText('OPENED').waitFor();
     await page.getByText('No preferences set: the defaults of each topic apply.').waitFor();
-    await expectAccessible();
-    await screenshot(page, 'profile');
+    await capture(page, 'profile');
 
     await page.getByRole('link', { name: 'Find a profile' }).click();
     await page.getByLabel('userId, alias or email').fill('nobody@example.com');

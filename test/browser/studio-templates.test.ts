@@ -1,6 +1,6 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ADMIN_TOKEN, API_KEY, basic, eventually, post, startHoming, type TestHoming } from '../helpers/homing';
-import { assertStudioBuilt, launchChromium, screenshot, seriousViolations } from '../helpers/browser';
+import type { Browser, Page } from 'playwright-core';
+import { ADMIN_TOKEN, API_KEY, basic, eventually, post, type TestHoming } from '../helpers/homing';
+import { capture, startStudioSession } from '../helpers/browser';
 
 /**
  * The Templates screens in a real Chromium against a real Homing: create,
@@ -10,18 +10,13 @@ import { assertStudioBuilt, launchChromium, screenshot, seriousViolations } from
  */
 let homing: TestHoming;
 let browser: Browser;
-let context: BrowserContext;
 let page: Page;
 let trialEventId: string;
 const studio = (path = '') => `${homing.url}/studio${path}`;
 
 beforeAll(async () => {
-  assertStudioBuilt();
   // No worker: nothing here runs an automation (a test send goes straight to the provider).
-  [homing, browser] = await Promise.all([startHoming({ worker: false }), launchChromium()]);
-  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  page = await context.newPage();
-  page.setDefaultTimeout(15_000);
+  ({ homing, browser, page } = await startStudioSession({ worker: false }));
   // A real profile and a real event to preview against.
   expect((await homing.admin('/api/profiles/ada', { method: 'PUT', body: { traits: { name: 'Ada', email: 'ada@example.com' } } })).status).toBe(200);
   const track = JSON.stringify({ userId: 'ada', event: 'Trial Started', properties: { plan: 'pro' }, messageId: 'trial-1' });
@@ -32,10 +27,6 @@ afterAll(async () => {
   await browser?.close();
   await homing?.stop();
 });
-
-async function expectAccessible(): Promise<void> {
-  expect(await seriousViolations(page)).toEqual([]);
-}
 
 /** The texts that describe a control (its hint and error), as assistive technology reads them. */
 async function descriptionOf(label: string): Promise<string> {
@@ -54,8 +45,7 @@ describe('the Templates screens', () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Templates' }).click();
     await page.waitForURL(studio('/templates'));
     await page.getByText('No templates yet').waitFor();
-    await expectAccessible();
-    await screenshot(page, 'templates-empty');
+    await capture(page, 'templates-empty');
 
     await page.getByLabel('Name', { exact: true }).fill('Welcome');
     await page.getByLabel('Channel').selectOption('email');
@@ -79,8 +69,7 @@ describe('the Templates screens', () => {
     expect(await page.getByLabel('Subject').getAttribute('aria-invalid')).toBeNull();
     await page.getByRole('button', { name: 'Go to line 2 of HTML body' }).click();
     expect(await page.evaluate('document.activeElement.selectionStart')).toBeGreaterThan('<p>Hi {{ profile.name }}</p>\n'.length - 1);
-    await expectAccessible();
-    await screenshot(page, 'template-liquid-error');
+    await capture(page, 'template-liquid-error');
 
     await html.fill('<p>Hi {{ profile.name }}</p>\n<p>Plan: {{ data.plan }}</p>\n<script>parent.document.title = "pwned"</script>');
     const frame = page.frameLocator('iframe[title="Email HTML preview"]');
@@ -116,12 +105,7 @@ describe('the Templates screens', () => {
 
     const { body } = await homing.admin('/api/templates/welcome');
     expect(body).toMatchObject({ publishedVersion: 2, published: { subject: 'Welcome, {{ profile.name }}', html: '<p>Hi {{ profile.name }}</p>\n<p>Your plan: {{ data.plan }}</p>' } });
-    await expectAccessible();
-    await screenshot(page, 'template-editor');
-    await page.setViewportSize({ width: 390, height: 844 });
-    await expectAccessible();
-    await screenshot(page, 'template-editor-390px');
-    await page.setViewportSize({ width: 1280, height: 800 });
+    await capture(page, 'template-editor', true);
   });
 
   it('sends a test through the configured provider: it appears in GET /api/mailbox', async () => {
@@ -147,8 +131,7 @@ describe('the Templates screens', () => {
     await page.getByLabel('Message preview').filter({ hasText: 'Hi there, your team plan is ready' }).waitFor();
     await page.getByRole('button', { name: 'Publish' }).click();
     await status('Published version 1.').waitFor();
-    await expectAccessible();
-    await screenshot(page, 'template-editor-sms');
+    await capture(page, 'template-editor-sms');
 
     await page.getByRole('link', { name: 'All templates' }).click();
     const email = page.getByRole('region', { name: 'Email' });
@@ -156,10 +139,6 @@ describe('the Templates screens', () => {
     await sms.getByRole('rowheader', { name: 'Nudge' }).waitFor();
     expect(await email.getByRole('row', { name: /Welcome/ }).textContent()).toContain('version 2');
     expect(await sms.getByRole('row', { name: /Nudge/ }).textContent()).toContain('version 1');
-    await expectAccessible();
-    await screenshot(page, 'templates');
-    await page.setViewportSize({ width: 390, height: 844 });
-    await expectAccessible();
-    await screenshot(page, 'templates-390px');
+    await capture(page, 'templates', true);
   });
 });

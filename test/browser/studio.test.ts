@@ -1,7 +1,7 @@
 import { Analytics } from '@segment/analytics-node';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ADMIN_TOKEN, API_KEY, basic, post, startHoming, type TestHoming } from '../helpers/homing';
-import { assertStudioBuilt, launchChromium, screenshot, seriousViolations } from '../helpers/browser';
+import { ADMIN_TOKEN, API_KEY, basic, post, type TestHoming } from '../helpers/homing';
+import { capture, startStudioSession } from '../helpers/browser';
 
 /**
  * The growth team's path through the Studio, in a real Chromium against a
@@ -14,13 +14,9 @@ let page: Page;
 const studio = (path = '') => `${homing.url}/studio${path}`;
 
 beforeAll(async () => {
-  assertStudioBuilt();
   // No worker: this journey reads the log and writes a mapping; nothing here runs an automation.
-  [homing, browser] = await Promise.all([startHoming({ worker: false }), launchChromium()]);
-  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  ({ homing, browser, context, page } = await startStudioSession({ worker: false }));
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: homing.url });
-  page = await context.newPage();
-  page.setDefaultTimeout(15_000);
   // The templates the mapping picks from (the Studio's template screens come in a later slice).
   for (const t of [
     { id: 'welcome', name: 'Welcome', channel: 'email', content: { subject: 'Welcome', html: '<p>Your {{ data.plan }} trial is on.</p>' } },
@@ -35,10 +31,6 @@ afterAll(async () => {
   await homing?.stop();
 });
 
-async function expectAccessible(): Promise<void> {
-  expect(await seriousViolations(page)).toEqual([]);
-}
-
 const sessionCookie = async () => (await context.cookies()).find((c) => c.name === 'homing_session');
 
 describe('the Studio in a real browser', () => {
@@ -49,8 +41,7 @@ describe('the Studio in a real browser', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').filter({ hasText: 'wrong admin token' }).waitFor();
     expect(await sessionCookie()).toBeUndefined();
-    await expectAccessible();
-    await screenshot(page, 'sign-in');
+    await capture(page, 'sign-in');
   });
 
   it('signs in with the token, kept in no URL or storage, and Connect Segment waits for the first event', async () => {
@@ -67,8 +58,7 @@ describe('the Studio in a real browser', () => {
     await page.getByRole('button', { name: 'Copy API key' }).click();
     await page.getByRole('status').filter({ hasText: 'Copied' }).waitFor();
     expect(await page.evaluate('navigator.clipboard.readText()')).toBe(API_KEY);
-    await expectAccessible();
-    await screenshot(page, 'connect-waiting');
+    await capture(page, 'connect-waiting');
   });
 
   it("shows the Segment client's identify and track on Connect Segment and in the Event log", async () => {
@@ -85,8 +75,7 @@ describe('the Studio in a real browser', () => {
     await latest.getByRole('rowheader', { name: 'track/Trial Started' }).waitFor();
     await latest.getByRole('rowheader', { name: 'identify' }).waitFor();
     expect(await page.getByText('No Segment events received yet').count()).toBe(0);
-    await expectAccessible();
-    await screenshot(page, 'connect-received');
+    await capture(page, 'connect-received');
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Event log' }).click();
     await page.waitForURL(studio('/events'));
@@ -107,13 +96,7 @@ describe('the Studio in a real browser', () => {
     await page.getByRole('button', { name: 'Show JSON of track/Trial Started' }).click();
     const json = await page.getByLabel('JSON of track/Trial Started').textContent();
     expect(JSON.parse(json!)).toMatchObject({ type: 'track', event: 'Trial Started', userId: 'ada', properties: { plan: 'pro', seats: 3 } });
-    await expectAccessible();
-    await screenshot(page, 'event-log');
-
-    await page.setViewportSize({ width: 390, height: 844 });
-    await expectAccessible();
-    await screenshot(page, 'event-log-390px');
-    await page.setViewportSize({ width: 1280, height: 800 });
+    await capture(page, 'event-log', true);
   });
 
   it('"Map this event" opens the mapping form prefilled, shows the API\'s refusal at the field, then publishes', async () => {
@@ -146,18 +129,12 @@ describe('the Studio in a real browser', () => {
     const describedBy = (await smsTemplate.getAttribute('aria-describedby'))!.split(' ');
     const descriptions = await Promise.all(describedBy.map((id) => page.locator(`[id="${id}"]`).textContent()));
     expect(descriptions).toContain('required');
-    await expectAccessible();
-    await screenshot(page, 'mapping-form-error');
-    await page.setViewportSize({ width: 390, height: 844 });
-    await expectAccessible();
-    await screenshot(page, 'mapping-form-error-390px');
-    await page.setViewportSize({ width: 1280, height: 800 });
+    await capture(page, 'mapping-form-error', true);
 
     await page.getByLabel('SMS template').selectOption('nudge');
     await page.getByRole('button', { name: 'Publish' }).click();
     await page.getByRole('status').filter({ hasText: 'Published' }).waitFor();
-    await expectAccessible();
-    await screenshot(page, 'mapping-published');
+    await capture(page, 'mapping-published');
 
     const { body } = await homing.admin('/api/mappings');
     expect(body.mappings).toHaveLength(1);

@@ -1,3 +1,4 @@
+import { Analytics } from '@segment/analytics-node';
 import { API_KEY, basic, post, startHoming, type TestHoming } from './homing';
 import { startSegmentSink, type SegmentSink } from './segment-sink';
 import type { SendGridSink } from './sendgrid-sink';
@@ -77,4 +78,15 @@ export async function startReportingHoming(writeKey: string, mapping: MappingInp
   await publishTemplates(homing);
   await publishMapping(homing, mapping);
   return { homing, segment, send: (body) => post(`${homing.url}/segment`, JSON.stringify(body), { authorization: basic(API_KEY) }) };
+}
+
+/** A growth team's app, through Segment's official client: identify (with contact details), then the mapped `Trial Started`. */
+export async function sendTrial(homing: TestHoming, userId: string, traits: Record<string, unknown>): Promise<void> {
+  const analytics = new Analytics({ writeKey: API_KEY, host: homing.url, flushAt: 10, flushInterval: 50, maxRetries: 0 });
+  const errors: unknown[] = [];
+  analytics.on('error', (err) => errors.push(err));
+  analytics.identify({ userId, traits });
+  analytics.track({ userId, event: 'Trial Started', properties: { plan: 'pro' } });
+  await analytics.closeAndFlush();
+  if (errors.length > 0) throw new Error(`the Segment client failed: ${errors.map(String).join('; ')}`);
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startHoming, type TestHoming } from './homing';
 
 /** Debian's chromium package (.ci/run installs it): Playwright's own browser download cannot reach the network here. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -18,6 +19,41 @@ export async function launchChromium(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM_PATH)) throw new Error(`no Chromium at ${CHROMIUM_PATH}: apt-get install -y chromium, or set CHROMIUM_PATH`);
   // Root (as CI runs) cannot use Chromium's user-namespace sandbox.
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+}
+
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+export interface StudioSession {
+  homing: TestHoming;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+}
+
+/** A Homing (started with `opts`) and a Chromium page at 1280×800: what every browser test's beforeAll needs. */
+export async function startStudioSession(opts: Parameters<typeof startHoming>[0] = {}, timeoutMs = 15_000): Promise<StudioSession> {
+  assertStudioBuilt();
+  const [homing, browser] = await Promise.all([startHoming(opts), launchChromium()]);
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  page.setDefaultTimeout(timeoutMs);
+  return { homing, browser, context, page };
+}
+
+export async function expectAccessible(page: Page): Promise<void> {
+  expect(await seriousViolations(page)).toEqual([]);
+}
+
+/** Screenshots at 1280×800, and at a phone's 390 px when asked, each checked with axe first. */
+export async function capture(page: Page, name: string, phone = false): Promise<void> {
+  await expectAccessible(page);
+  await screenshot(page, name);
+  if (!phone) return;
+  await page.setViewportSize(PHONE);
+  await expectAccessible(page);
+  await screenshot(page, `${name}-390px`);
+  await page.setViewportSize(DESKTOP);
 }
 
 /** A full-page screenshot under test-artifacts/studio/<name>.png. */

@@ -1,8 +1,7 @@
-import { Analytics } from '@segment/analytics-node';
 import { API_KEY, basic, eventually, post, startHoming, type TestHoming } from '../helpers/homing';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink';
 import { startTwilioSink, type TwilioSink } from '../helpers/twilio-sink';
-import { publishMapping, publishTemplates, twilioEnv } from '../helpers/automation';
+import { publishMapping, publishTemplates, sendTrial, twilioEnv } from '../helpers/automation';
 import { messageIdFor } from '../../src/messaging/send';
 import { signToken } from '../../src/messaging/tracking';
 
@@ -31,16 +30,7 @@ afterAll(async () => {
   await twilio?.close();
 });
 
-/** identify (with contact details) then the mapped track, through the official Segment client. */
-async function startTrial(userId: string, traits: Record<string, unknown>) {
-  const analytics = new Analytics({ writeKey: API_KEY, host: homing.url, flushAt: 10, flushInterval: 50, maxRetries: 0 });
-  const errors: unknown[] = [];
-  analytics.on('error', (err) => errors.push(err));
-  analytics.identify({ userId, traits });
-  analytics.track({ userId, event: 'Trial Started', properties: { plan: 'pro' } });
-  await analytics.closeAndFlush();
-  expect(errors).toEqual([]);
-}
+const startTrial = (userId: string, traits: Record<string, unknown>) => sendTrial(homing, userId, traits);
 
 const runsOf = async (userId: string) => (await homing.admin(`/api/runs?userId=${userId}`)).body.runs as Array<Record<string, any>>;
 const endedRun = (userId: string) =>

@@ -130,6 +130,7 @@ describe('health, metrics and OpenAPI', () => {
     expect(doc.openapi).toBe('3.0.3');
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/api/automations',
+      '/api/automations/{id}/template-slots',
       '/api/doctor',
       '/api/events',
       '/api/groups/{groupId}',

@@ -1,24 +1,15 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
 import { ErrorAlert, Field } from '../../components/form';
 import { useTitle } from '../../components/title';
+import { useSettled } from '../../components/use-settled';
 import { EventTable } from './event-table';
 
 const STATUSES = ['accepted', 'mapped', 'unmapped', 'duplicate', 'invalid', 'canceled-run'] as const;
 const TYPES = ['identify', 'track', 'page', 'screen', 'group', 'alias', 'unknown'] as const;
 const PAGE = 100;
 const POLL_MS = 2_000;
-
-/** Text filters apply once typing pauses, so each keystroke is not a query. */
-function useSettled(value: string, ms = 300): string {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setSettled(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return settled;
-}
 
 type Status = (typeof STATUSES)[number];
 
@@ -28,8 +19,9 @@ export function EventLog() {
   const [type, setType] = useState('');
   const [user, setUser] = useState('');
   const [name, setName] = useState('');
-  const userId = useSettled(user.trim());
-  const event = useSettled(name.trim());
+  // Text filters apply once typing pauses, so each keystroke is not a query.
+  const userId = useSettled(user.trim(), 300);
+  const event = useSettled(name.trim(), 300);
 
   // Older pages stay still; the newest page refreshes itself. A new filter starts again from the newest.
   const filters = { ...(status && { status }), ...(type && { type }), ...(userId && { userId }), ...(event && { event }) };

@@ -7,6 +7,7 @@ import { Link } from '../../router';
 import { fieldErrors } from './api-errors';
 import { bodyOf, triggerText, type Mapping, type MappingBody, type Trigger } from './mapping-types';
 import { initialValues, paramsOf, SchemaForm, valuesOf, type FormValues, type ObjectSchema } from './schema-form';
+import { useTemplateSlots } from './template-slots';
 
 type Category = NonNullable<MappingBody['category']>;
 type TriggerType = Trigger['type'];
@@ -54,6 +55,7 @@ export function MappingForm({
   const automation = automations.find((a) => a.id === automationId);
   const schema = schemaOf(automation);
   const paramNames = useMemo(() => Object.keys(schema.properties ?? {}), [schema]);
+  const slots = useTemplateSlots(automationId, paramsOf(schema, values));
 
   const chooseAutomation = (id: string) => {
     setAutomationId(id);
@@ -146,7 +148,7 @@ export function MappingForm({
           {automation && (
             <fieldset>
               <legend>Parameters of {automation.id}</legend>
-              <SchemaForm schema={schema} values={values} onChange={setValues} templates={templates.data ?? []} errors={paramErrors} />
+              <SchemaForm schema={schema} values={values} onChange={setValues} templates={templates.data ?? []} slots={slots} errors={paramErrors} />
             </fieldset>
           )}
           <Field label="Cancel on" hint="track event names, comma-separated, that cancel the user’s running runs of this mapping" error={errors.cancelOn}>

@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
+import { DataTable } from '../../components/data-table';
 import { ErrorAlert } from '../../components/form';
 import { Time } from '../../components/time';
 import { useTitle } from '../../components/title';
@@ -21,40 +22,25 @@ export function MappingList() {
         (mappings.data.length === 0 ? (
           <p>No mappings yet.</p>
         ) : (
-          <div className="table-wrap">
-            <table className="events">
-              <caption>Every mapping, by id</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Mapping</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Version</th>
-                  <th scope="col">Trigger</th>
-                  <th scope="col">Automation</th>
-                  <th scope="col">Updated</th>
-                </tr>
-              </thead>
-              <tbody>
-                {mappings.data.map((m) => (
-                  <tr key={m.id}>
-                    <th scope="row">
-                      <Link to={`/mappings/${encodeURIComponent(m.id)}`}>{m.name}</Link>
-                      <span className="note">{m.id}</span>
-                    </th>
-                    <td>
-                      <span className={`status status-${m.status}`}>{m.status}</span>
-                    </td>
-                    <td>{m.version}</td>
-                    <td>{triggerText(m.trigger)}</td>
-                    <td>{m.automation}</td>
-                    <td>
-                      <Time iso={m.updatedAt} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable caption="Every mapping, by id" columns={['Mapping', 'Status', 'Version', 'Trigger', 'Automation', 'Updated']}>
+            {mappings.data.map((m) => (
+              <tr key={m.id}>
+                <th scope="row">
+                  <Link to={`/mappings/${encodeURIComponent(m.id)}`}>{m.name}</Link>
+                  <span className="note">{m.id}</span>
+                </th>
+                <td>
+                  <span className={`status status-${m.status}`}>{m.status}</span>
+                </td>
+                <td>{m.version}</td>
+                <td>{triggerText(m.trigger)}</td>
+                <td>{m.automation}</td>
+                <td>
+                  <Time iso={m.updatedAt} />
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         ))}
     </>
   );

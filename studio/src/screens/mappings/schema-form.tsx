@@ -1,6 +1,6 @@
 import type { TemplateSummary } from '../../api/client';
 import { Field } from '../../components/form';
-import { isTemplateSlot, slotChannel, templatesFor, type ParamSchema } from './template-slots';
+import { templatesFor, type ParamSchema, type SlotChannels } from './template-slots';
 
 export interface ObjectSchema {
   properties?: Record<string, ParamSchema>;
@@ -58,24 +58,26 @@ export function SchemaForm({
   values,
   onChange,
   templates,
+  slots,
   errors,
 }: {
   schema: ObjectSchema;
   values: FormValues;
   onChange(values: FormValues): void;
   templates: readonly TemplateSummary[];
+  /** The template parameters and their channels (useTemplateSlots). */
+  slots: SlotChannels;
   errors: Record<string, string>;
 }) {
   const set = (name: string, value: string | boolean) => onChange({ ...values, [name]: value });
-  const channels = [...new Set([...templates.map((t) => t.channel as string), ...((schema.properties?.channel?.enum ?? []) as string[])])];
   return (
     <>
       {Object.entries(schema.properties ?? {}).map(([name, p]) => {
         const required = schema.required?.includes(name) ?? false;
         const common = { label: humanize(name), required, error: errors[name] };
         const value = values[name];
-        if (isTemplateSlot(p)) {
-          const channel = slotChannel(name, p, values, channels);
+        if (name in slots) {
+          const channel = slots[name];
           const options = templatesFor(channel, templates);
           const kind = channel ? `${channel} ` : '';
           return (

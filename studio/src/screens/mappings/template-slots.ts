@@ -1,4 +1,5 @@
-import type { TemplateSummary } from '../../api/client';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { api, unwrap, type TemplateSummary } from '../../api/client';
 
 /** One property of an automation's parameter JSON Schema, as far as the form reads it. */
 export interface ParamSchema {
@@ -9,33 +10,29 @@ export interface ParamSchema {
   pattern?: string;
   minimum?: number;
   maximum?: number;
-  /** A template slot, when the catalog marks it (preferred over the inference below). */
-  'x-homing-template'?: { channel?: string };
 }
 
-/** The catalog's description of every template slot's id parameter (src/automations/catalog.ts). */
-const TEMPLATE_ID = /^id of a template\b/;
-
-export const isTemplateSlot = (schema: ParamSchema) => schema['x-homing-template'] !== undefined || TEMPLATE_ID.test(schema.description ?? '');
+/** Template parameter → the channel its template must have (null while the parameters that choose it are not filled in). */
+export type SlotChannels = Record<string, string | null>;
 
 /**
- * The channel a template slot needs, for the values chosen so far; undefined
- * when it cannot be told (then any published template is offered and the
- * API checks the channel on save). The JSON Schema does not carry a slot's
- * channel yet, so: the catalog's mark when present, else a channel the slot
- * is named after ("emailTemplate"), else the automation's own `channel`
- * parameter (single-send chooses the channel that way).
+ * The automation's template slots for the values chosen so far, as the server
+ * works them out from the definition itself (a slot's channel may be a
+ * function of the parameters, as single-send's is), so user automations get
+ * the right pickers too.
  */
-export function slotChannel(name: string, schema: ParamSchema, values: Record<string, unknown>, channels: readonly string[]): string | undefined {
-  const marked = schema['x-homing-template']?.channel;
-  if (marked) return marked;
-  const named = channels.find((c) => name.toLowerCase().startsWith(c));
-  if (named) return named;
-  const chosen = values.channel;
-  return typeof chosen === 'string' && channels.includes(chosen) ? chosen : undefined;
+export function useTemplateSlots(automationId: string, params: Record<string, unknown>): SlotChannels {
+  const slots = useQuery({
+    queryKey: ['template-slots', automationId, params],
+    queryFn: async () =>
+      unwrap(await api.POST('/api/automations/{id}/template-slots', { params: { path: { id: automationId } }, body: { params } })).slots,
+    enabled: automationId !== '',
+    placeholderData: keepPreviousData,
+  });
+  return Object.fromEntries((slots.data ?? []).map((s) => [s.param, s.channel]));
 }
 
-/** Published templates a slot may use. */
-export function templatesFor(channel: string | undefined, templates: readonly TemplateSummary[]): TemplateSummary[] {
-  return templates.filter((t) => t.publishedVersion !== null && (channel === undefined || t.channel === channel));
+/** Published templates a slot may use (any channel while its channel is not known yet: the API checks it on save). */
+export function templatesFor(channel: string | null | undefined, templates: readonly TemplateSummary[]): TemplateSummary[] {
+  return templates.filter((t) => t.publishedVersion !== null && (!channel || t.channel === channel));
 }

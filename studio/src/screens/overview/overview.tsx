@@ -1,5 +1,6 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
+import { DataTable } from '../../components/data-table';
 import { ErrorAlert, Field } from '../../components/form';
 import { useTitle } from '../../components/title';
 import { navigate, useLocation } from '../../router';
@@ -80,38 +81,19 @@ export function Overview() {
                   <FunnelChart key={`${r.mapping}/${r.template}/${r.channel}`} title={`${r.automation} · mapping ${r.mapping} · ${r.channel} template ${r.template}`} counts={r} />
                 ))}
               </div>
-              {/* Focusable: keyboard users can scroll it sideways on a narrow screen. */}
-              <div className="table-wrap" tabIndex={0} role="region" aria-label="Funnel table">
-                <table className="events">
-                  <caption>Messages created in the period, per automation and template</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Automation</th>
-                      <th scope="col">Mapping</th>
-                      <th scope="col">Template</th>
-                      <th scope="col">Channel</th>
-                      {STAGES.map((s) => (
-                        <th scope="col" key={s.key}>
-                          {s.label}
-                        </th>
-                      ))}
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {stats.data.rows.map((r) => (
-                      <tr key={`${r.mapping}/${r.template}/${r.channel}`}>
-                        <th scope="row">{r.automation}</th>
-                        <td>{r.mapping}</td>
-                        <td>{r.template}</td>
-                        <td>{r.channel}</td>
-                        {STAGES.map((s) => (
-                          <td key={s.key}>{r[s.key]}</td>
-                        ))}
-                      </tr>
+              <DataTable caption="Messages created in the period, per automation and template" columns={['Automation', 'Mapping', 'Template', 'Channel', ...STAGES.map((s) => s.label)]} label="Funnel table">
+                {stats.data.rows.map((r) => (
+                  <tr key={`${r.mapping}/${r.template}/${r.channel}`}>
+                    <th scope="row">{r.automation}</th>
+                    <td>{r.mapping}</td>
+                    <td>{r.template}</td>
+                    <td>{r.channel}</td>
+                    {STAGES.map((s) => (
+                      <td key={s.key}>{r[s.key]}</td>
                     ))}
-                  </tbody>
-                </table>
-              </div>
+                  </tr>
+                ))}
+              </DataTable>
             </>
           )}
         </>

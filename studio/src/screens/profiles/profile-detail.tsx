@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
+import { DataTable } from '../../components/data-table';
 import { ErrorAlert } from '../../components/form';
 import { JsonView } from '../../components/json-view';
 import { Time } from '../../components/time';
@@ -117,40 +118,26 @@ export function ProfileDetail({ id }: { id: string }) {
         (messages.data.length === 0 ? (
           <p>No messages.</p>
         ) : (
-          <div className="table-wrap">
-            <table className="events">
-              <caption>Messages to {p.userId}, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Created</th>
-                  <th scope="col">Channel</th>
-                  <th scope="col">To</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Run</th>
-                </tr>
-              </thead>
-              <tbody>
-                {messages.data.map((m) => (
-                  <tr key={m.id}>
-                    <td>
-                      <Time iso={m.createdAt} />
-                    </td>
-                    <th scope="row">
-                      {m.channel} ({m.template.id} v{m.template.version})
-                    </th>
-                    <td>{m.recipient ?? '—'}</td>
-                    <td>
-                      <span className="status">{m.status}</span>
-                      {m.reason && <span className="note">{m.reason}</span>}
-                    </td>
-                    <td>
-                      <Link to={`/runs/${encodeURIComponent(m.runId)}`}>{m.runId}</Link>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable caption={`Messages to ${p.userId}, newest first`} columns={['Created', 'Channel', 'To', 'Status', 'Run']}>
+            {messages.data.map((m) => (
+              <tr key={m.id}>
+                <td>
+                  <Time iso={m.createdAt} />
+                </td>
+                <th scope="row">
+                  {m.channel} ({m.template.id} v{m.template.version})
+                </th>
+                <td>{m.recipient ?? '—'}</td>
+                <td>
+                  <span className="status">{m.status}</span>
+                  {m.reason && <span className="note">{m.reason}</span>}
+                </td>
+                <td>
+                  <Link to={`/runs/${encodeURIComponent(m.runId)}`}>{m.runId}</Link>
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         ))}
     </>
   );

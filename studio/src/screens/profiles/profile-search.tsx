@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
+import { DataTable } from '../../components/data-table';
 import { ErrorAlert, Field } from '../../components/form';
 import { Time } from '../../components/time';
 import { useTitle } from '../../components/title';
@@ -35,34 +36,21 @@ export function ProfileSearch() {
         (results.data.length === 0 ? (
           <p role="status">No profile has the userId, alias or email “{searched}”.</p>
         ) : (
-          <div className="table-wrap">
-            <table className="events">
-              <caption>Profiles matching “{searched}”</caption>
-              <thead>
-                <tr>
-                  <th scope="col">userId</th>
-                  <th scope="col">Email</th>
-                  <th scope="col">Phone</th>
-                  <th scope="col">Updated</th>
-                </tr>
-              </thead>
-              <tbody>
-                {results.data.map((p) => (
-                  <tr key={p.userId}>
-                    <th scope="row">
-                      <Link to={`/profiles/${encodeURIComponent(p.userId)}`}>{p.userId}</Link>
-                      {p.anonymous && <span className="note">anonymous</span>}
-                    </th>
-                    <td>{p.contact.email ?? '—'}</td>
-                    <td>{p.contact.phone ?? '—'}</td>
-                    <td>
-                      <Time iso={p.updatedAt} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable caption={`Profiles matching “${searched}”`} columns={['userId', 'Email', 'Phone', 'Updated']}>
+            {results.data.map((p) => (
+              <tr key={p.userId}>
+                <th scope="row">
+                  <Link to={`/profiles/${encodeURIComponent(p.userId)}`}>{p.userId}</Link>
+                  {p.anonymous && <span className="note">anonymous</span>}
+                </th>
+                <td>{p.contact.email ?? '—'}</td>
+                <td>{p.contact.phone ?? '—'}</td>
+                <td>
+                  <Time iso={p.updatedAt} />
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         ))}
     </>
   );

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
+import { DataTable } from '../../components/data-table';
 import { ErrorAlert, Field } from '../../components/form';
 import { Time } from '../../components/time';
 import { useTitle } from '../../components/title';
@@ -72,39 +73,25 @@ export function RunList() {
 /** Runs as a table; each run's id opens its timeline. */
 export function RunTable({ runs, caption }: { runs: Run[]; caption: string }) {
   return (
-    <div className="table-wrap">
-      <table className="events">
-        <caption>{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Created</th>
-            <th scope="col">Run</th>
-            <th scope="col">Mapping</th>
-            <th scope="col">User</th>
-            <th scope="col">Status</th>
-          </tr>
-        </thead>
-        <tbody>
-          {runs.map((r) => (
-            <tr key={r.id}>
-              <td>
-                <Time iso={r.createdAt} />
-              </td>
-              <th scope="row">
-                <Link to={`/runs/${encodeURIComponent(r.id)}`}>{r.id}</Link>
-                <span className="note">{r.trigger.event}</span>
-              </th>
-              <td>
-                {r.mapping.id} v{r.mapping.version}
-              </td>
-              <td>{r.userId}</td>
-              <td>
-                <span className={`status run-${r.status}`}>{runOutcome(r)}</span>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable caption={caption} columns={['Created', 'Run', 'Mapping', 'User', 'Status']}>
+      {runs.map((r) => (
+        <tr key={r.id}>
+          <td>
+            <Time iso={r.createdAt} />
+          </td>
+          <th scope="row">
+            <Link to={`/runs/${encodeURIComponent(r.id)}`}>{r.id}</Link>
+            <span className="note">{r.trigger.event}</span>
+          </th>
+          <td>
+            {r.mapping.id} v{r.mapping.version}
+          </td>
+          <td>{r.userId}</td>
+          <td>
+            <span className={`status run-${r.status}`}>{runOutcome(r)}</span>
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }

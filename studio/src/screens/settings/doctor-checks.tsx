@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
+import { DataTable } from '../../components/data-table';
 import { ErrorAlert } from '../../components/form';
 
 /** What `homing doctor` knows, asked of the API (GET /api/doctor): a table of checks, run again on demand. */
@@ -12,29 +13,17 @@ export function DoctorChecks() {
       {doctor.error && <ErrorAlert>{doctor.error.message}</ErrorAlert>}
       {doctor.isFetching && <p role="status">Checking…</p>}
       {doctor.data && (
-        <div className="table-wrap" tabIndex={0} role="region" aria-label="Checks table">
-          <table className="events">
-            <caption>{doctor.data.ok ? 'Every check passed' : 'Some checks failed'}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Check</th>
-                <th scope="col">Result</th>
-                <th scope="col">Detail</th>
-              </tr>
-            </thead>
-            <tbody>
-              {doctor.data.checks.map((c) => (
-                <tr key={c.name}>
-                  <th scope="row">{c.name}</th>
-                  <td>
-                    <span className={`status ${c.ok ? 'status-mapped' : 'status-invalid'}`}>{c.ok ? 'ok' : 'failed'}</span>
-                  </td>
-                  <td>{c.detail}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption={doctor.data.ok ? 'Every check passed' : 'Some checks failed'} columns={['Check', 'Result', 'Detail']} label="Checks table">
+          {doctor.data.checks.map((c) => (
+            <tr key={c.name}>
+              <th scope="row">{c.name}</th>
+              <td>
+                <span className={`status ${c.ok ? 'status-mapped' : 'status-invalid'}`}>{c.ok ? 'ok' : 'failed'}</span>
+              </td>
+              <td>{c.detail}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <div className="buttons pager">
         <button type="button" className="secondary" onClick={() => doctor.refetch()} disabled={doctor.isFetching}>

@@ -2,7 +2,7 @@ import { useState, type ReactElement } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { api, ApiError, unwrap } from '../../api/client';
 import { Field } from '../../components/form';
-import { useSettled } from './use-settled';
+import { useSettled } from '../../components/use-settled';
 
 type Json = Record<string, unknown>;
 

@@ -11,7 +11,7 @@ import { usePreviewContext } from './preview-context';
 import { PreviewPane } from './preview-pane';
 import { describeProblem, fieldProblems } from './template-errors';
 import { TestSend } from './test-send';
-import { useSettled } from './use-settled';
+import { useSettled } from '../../components/use-settled';
 import { VersionHistory } from './version-diff';
 
 type Template = paths['/api/templates/{id}']['get']['responses'][200]['content']['application/json'];

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { paths } from '../../../generated/api';
 import { api, unwrap, type TemplateSummary } from '../../api/client';
+import { DataTable } from '../../components/data-table';
 import { ErrorAlert, Field } from '../../components/form';
 import { Time } from '../../components/time';
 import { useTitle } from '../../components/title';
@@ -34,34 +35,22 @@ function ChannelTable({ channel, templates }: { channel: Channel; templates: Tem
   return (
     <section aria-labelledby={`templates-${channel}`}>
       <h2 id={`templates-${channel}`}>{CHANNEL_LABELS[channel]}</h2>
-      <div className="table-wrap">
-        <table className="events">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Id</th>
-              <th scope="col">Published</th>
-              <th scope="col">Updated</th>
-            </tr>
-          </thead>
-          <tbody>
-            {templates.map((t) => (
-              <tr key={t.id}>
-                <th scope="row">
-                  <Link to={`/templates/${encodeURIComponent(t.id)}`}>{t.name}</Link>
-                </th>
-                <td className="template-id">
-                  <code>{t.id}</code>
-                </td>
-                <td>{t.publishedVersion === null ? <span className="status">draft only</span> : `version ${t.publishedVersion}`}</td>
-                <td>
-                  <Time iso={t.updatedAt} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable columns={['Name', 'Id', 'Published', 'Updated']}>
+        {templates.map((t) => (
+          <tr key={t.id}>
+            <th scope="row">
+              <Link to={`/templates/${encodeURIComponent(t.id)}`}>{t.name}</Link>
+            </th>
+            <td className="template-id">
+              <code>{t.id}</code>
+            </td>
+            <td>{t.publishedVersion === null ? <span className="status">draft only</span> : `version ${t.publishedVersion}`}</td>
+            <td>
+              <Time iso={t.updatedAt} />
+            </td>
+          </tr>
+        ))}
+      </DataTable>
     </section>
   );
 }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 
-/** The value once it has stopped changing for `ms`: checks run when typing pauses, not at each keystroke. */
+/** The value once it has stopped changing for `ms`: checks and queries run when typing pauses, not at each keystroke. */
 export function useSettled<T>(value: T, ms = 350): T {
   const [settled, setSettled] = useState(value);
   useEffect(() => {
