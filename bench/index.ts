@@ -39,6 +39,7 @@ import { runShape, type ShapeReport } from './shape';
 import { runEventWaits } from './event-waits';
 import { renderEventWaits, withEventWaitsSection, type EventWaitsRun } from './event-waits-report';
 import { renderShape, withShapeSection } from './shape-report';
+import { renderStudio, runStudioBench, withStudioSection, type StudioReport } from './studio';
 import { Client, Connection } from '@temporalio/client';
 import { API_KEY, basic, ONLY, SCALE, SETTINGS } from './settings';
 
@@ -47,6 +48,8 @@ const QUIET_BUSY_PERCENT = 15;
 const QUIET_WAIT_MS = 90_000;
 /** Section 7's figures, beside the compiled bench; its section is written last, after section 6's. */
 const LAST_EVENT_WAITS = 'last-run-events.json';
+/** Section 8's figures. */
+const LAST_STUDIO = 'last-run-studio.json';
 
 async function main(): Promise<void> {
   const began = Date.now();
@@ -286,6 +289,7 @@ async function renderOnly(): Promise<void> {
   if (part('automations', 'last-run-automations.json')) md = withAutomationsSection(md, renderAutomations(read<AutomationRun>('last-run-automations.json')));
   if (part('shape', 'last-run-shape.json')) md = withShapeSection(md, renderShape(read<ShapeReport>('last-run-shape.json'), os.cpus().length));
   if (part('events', LAST_EVENT_WAITS)) md = withEventWaitsSection(md, renderEventWaits(read<EventWaitsRun>(LAST_EVENT_WAITS)));
+  if (part('studio', LAST_STUDIO)) md = withStudioSection(md, renderStudio(read<StudioReport>(LAST_STUDIO)));
   fs.writeFileSync(out, md);
   log(`re-rendered ${out} from the last run's figures${ONLY !== undefined ? ` (the ${ONLY} section only)` : ''}`);
 }
@@ -324,11 +328,21 @@ function writeEventWaits(): void {
   log(`wrote section 7 of ${out}`);
 }
 
+/** Section 8, alone on the machine after the others: a Postgres and an API of its own, and Chromium. */
+async function studioMain(): Promise<void> {
+  const report = await runStudioBench();
+  fs.writeFileSync(path.join(__dirname, LAST_STUDIO), JSON.stringify(report, null, 2));
+  const out = path.join(packageRoot(), 'BENCHMARKS.md');
+  fs.writeFileSync(out, withStudioSection(fs.readFileSync(out, 'utf8'), renderStudio(report)));
+  log(`wrote section 8 of ${out}`);
+}
+
 const run = async () => {
   if (process.env.BENCH_RENDER_ONLY === '1') return renderOnly();
-  if (ONLY !== 'shape') await main();
+  if (ONLY === undefined || ONLY === 'automations' || ONLY === 'events') await main();
   if (ONLY === undefined || ONLY === 'shape') await shapeMain();
   if (ONLY === undefined || ONLY === 'events') writeEventWaits();
+  if (ONLY === undefined || ONLY === 'studio') await studioMain();
 };
 
 run().then(

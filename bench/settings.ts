@@ -2,9 +2,9 @@
 
 /** Shortens every phase, for trying the bench out (BENCH_SCALE=0.2); the published run uses 1. */
 export const SCALE = Number(process.env.BENCH_SCALE ?? '1') || 1;
-/** BENCH_ONLY=automations (section 5), shape (section 6) or events (section 7): only that part, which rewrites only its section of BENCHMARKS.md. */
+/** BENCH_ONLY=automations (section 5), shape (section 6), events (section 7) or studio (section 8): only that part, which rewrites only its section of BENCHMARKS.md. */
 export const ONLY = process.env.BENCH_ONLY;
-if (ONLY !== undefined && ONLY !== 'automations' && ONLY !== 'shape' && ONLY !== 'events') throw new Error(`BENCH_ONLY=${ONLY}: the partial runs are "automations", "shape" and "events"`);
+if (ONLY !== undefined && !['automations', 'shape', 'events', 'studio'].includes(ONLY)) throw new Error(`BENCH_ONLY=${ONLY}: the partial runs are "automations", "shape", "events" and "studio"`);
 const ms = (base: number) => Math.max(500, Math.round(base * SCALE));
 
 export const SETTINGS = {

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { ADMIN_TOKEN, eventually, type TestHoming } from '../helpers/homing';
 import { publishMapping, publishTemplates, sendTrial } from '../helpers/automation';
-import { capture, expectAccessible, screenshot, startStudioSession } from '../helpers/browser';
+import { capture, expectAccessible, openEmailPixel, screenshot, startStudioSession } from '../helpers/browser';
 
 /**
  * The end of the growth team's path, in a real Chromium against a real Homing
@@ -109,10 +109,7 @@ describe('runs, mailbox and profiles in the Studio', () => {
     await page.getByLabel('To', { exact: true }).fill('ada@example.com');
     const mail = page.getByRole('article', { name: 'Welcome, Ada' });
     await page.getByRole('article', { name: /^SMS to / }).first().waitFor({ state: 'detached' });
-    const srcdoc = (await mail.locator('iframe').getAttribute('srcdoc'))!;
-    const pixel = /<img src="([^"]+\/t\/o\/[^"]+)"/.exec(srcdoc)?.[1];
-    expect(pixel).toBeDefined();
-    expect((await fetch(pixel!)).status).toBe(200);
+    await openEmailPixel(mail);
 
     await page.goBack();
     await page.getByRole('heading', { name: /^Run / }).waitFor();

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { startHoming, type TestHoming } from './homing';
 
 /** Debian's chromium package (.ci/run installs it): Playwright's own browser download cannot reach the network here. */
@@ -81,4 +81,12 @@ export async function seriousViolations(page: Page): Promise<Violation[]> {
   return page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) })))`);
+}
+
+/** What the recipient's mail client does: loads the open pixel of an email the mailbox shows, from its HTML as sent. */
+export async function openEmailPixel(mail: Locator): Promise<void> {
+  const srcdoc = (await mail.locator('iframe').getAttribute('srcdoc'))!;
+  const pixel = /<img src="([^"]+\/t\/o\/[^"]+)"/.exec(srcdoc)?.[1];
+  expect(pixel).toBeDefined();
+  expect((await fetch(pixel!)).status).toBe(200);
 }

@@ -192,7 +192,9 @@ export function requestsOf(doc: OpenApiDoc, { method, path, operation }: FuzzOpe
   );
   return fc.tuple(url, auth, bodyOf(doc, operation)).map(([[pathValues, queryValues], headers, { contentType, body }]) => {
     let filled = path;
-    pathParams.forEach((p, i) => (filled = filled.replace(`{${p.name}}`, pathValues[i] || 'x')));
+    // "." and ".." are resolved by every HTTP client before the request leaves (percent-encoded too): they never reach the route.
+    const segment = (v: string | undefined) => (!v || /^(\.|%2e){1,2}$/i.test(v) ? 'x' : v);
+    pathParams.forEach((p, i) => (filled = filled.replace(`{${p.name}}`, segment(pathValues[i]))));
     const query = queryParams.flatMap((p, i) => (queryValues[i] === undefined ? [] : [`${p.name}=${queryValues[i]}`])).join('&');
     return {
       method,
